@@ -1,0 +1,29 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "BlendServe",
+    products: [
+        .library(name: "BlendCore", targets: ["BlendCore"]),
+        .library(name: "BlendSchedulers", targets: ["BlendSchedulers"]),
+        .library(name: "BlendSim", targets: ["BlendSim"]),
+        .library(name: "BlendCPU", targets: ["BlendCPU"]),
+        .library(name: "BlendCUDA", targets: ["BlendCUDA"]),
+        .executable(name: "blendserve", targets: ["blendserve"]),
+    ],
+    targets: [
+        .target(name: "BlendCore"),
+        .target(name: "BlendSchedulers", dependencies: ["BlendCore"]),
+        .target(name: "BlendSim", dependencies: ["BlendCore"]),
+        .target(name: "BlendCPU", dependencies: ["BlendCore"]),
+        .target(name: "CBlendCUDA"),
+        .target(name: "BlendCUDA", dependencies: ["BlendCore", "CBlendCUDA"]),
+        .executableTarget(
+            name: "blendserve",
+            dependencies: ["BlendCore", "BlendSchedulers", "BlendSim", "BlendCPU", "BlendCUDA"]
+        ),
+        .testTarget(name: "BlendCoreTests", dependencies: ["BlendCore"]),
+        .testTarget(name: "blendserveTests", dependencies: ["blendserve", "BlendCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
