@@ -46,6 +46,10 @@ public enum ScanPlanner {
         public var recomputeBudget: Double
         /// Recompute tokens charged by the splits (never above ``recomputeBudget``).
         public var recomputeCharged: Double
+        /// Seconds spent in Algorithm 1 (layer-wise sort).
+        public var sortSeconds: Double
+        /// Seconds spent in the split loop and flattening.
+        public var splitSeconds: Double
     }
 
     /// Sorts `tree` (Algorithm 1 by `aggregates.density`) and plans its scan order.
@@ -53,7 +57,9 @@ public enum ScanPlanner {
     ///   iteration splits at least one node).
     public static func plan(tree: inout PrefixTree, aggregates: TreeAggregates, options: Options = Options()) -> Plan {
         precondition((0 ... 1).contains(options.keepSharing), "keepSharing must lie in 0...1")
+        var stopwatch = Stopwatch()
         tree.sortChildren(by: aggregates.density)
+        let sortSeconds = stopwatch.lap()
         let rootTotals = aggregates.totals[Int(PrefixTree.root)]
         let saved = Double(rootTotals.promptTokens - rootTotals.uniquePromptTokens)
         let budget = (1 - options.keepSharing) * saved
@@ -92,7 +98,8 @@ public enum ScanPlanner {
             order = flatten(units: &units, tree: tree, aggregates: aggregates)
         }
         return Plan(order: order, iterations: iterations, splits: splits, stop: stop,
-                    recomputeBudget: budget, recomputeCharged: budget - remaining)
+                    recomputeBudget: budget, recomputeCharged: budget - remaining,
+                    sortSeconds: sortSeconds, splitSeconds: stopwatch.lap())
     }
 
     /// Sorts `units` by density (descending, stable) and lays their requests out in DFS order.

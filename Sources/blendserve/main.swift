@@ -1,1 +1,44 @@
-print("blendserve")
+import Foundation
+
+/// Entry point: dispatches to a subcommand and maps errors to exit codes
+/// (0 success, 1 the job failed or rejected input, 2 a usage error).
+let toolHelp = """
+blendserve: schedule offline (batch) LLM inference with BlendServe and AlignedServe.
+
+Usage: blendserve <command> [options]
+
+Commands:
+  workload   Generate the papers' synthetic workloads as trace JSONL.
+  analyze    Print a workload's statistics, density and optimal time.
+  bench      Run the package's performance benchmarks (use a release build).
+
+Run 'blendserve <command> --help' for a command's options.
+Documentation: Docs/README.md.
+"""
+
+let commands: [String: ([String]) throws -> Int32] = [
+    "workload": WorkloadCommand.run,
+    "analyze": AnalyzeCommand.run,
+    "bench": BenchCommand.run,
+]
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+let status: Int32
+if arguments.isEmpty || ["--help", "-h", "help"].contains(arguments[0]) {
+    print(toolHelp)
+    status = arguments.isEmpty ? 2 : 0
+} else if let command = commands[arguments[0]] {
+    do {
+        status = try command(Array(arguments.dropFirst()))
+    } catch let error as UsageError {
+        Output.error("error: \(error.description)")
+        status = 2
+    } catch {
+        Output.error("error: \(error)")
+        status = 1
+    }
+} else {
+    Output.error("error: unknown command '\(arguments[0])' (commands: \(commands.keys.sorted().joined(separator: ", ")); see blendserve --help)")
+    status = 2
+}
+exit(status)

@@ -1,0 +1,16 @@
+/// Measures elapsed wall time in seconds with the monotonic clock.
+struct Stopwatch {
+    private let clock = ContinuousClock()
+    private var start: ContinuousClock.Instant
+
+    /// Starts measuring now.
+    init() { start = clock.now }
+
+    /// Seconds since the start or the previous lap, and restarts.
+    mutating func lap() -> Double {
+        let now = clock.now
+        let elapsed = now - start
+        start = now
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+    }
+}
