@@ -1,6 +1,17 @@
 /// The kind of a JSON value, as told by its first byte.
 public enum JSONValueKind: Sendable, Hashable, CustomStringConvertible {
-    case object, array, string, number, boolean, null
+    /// `{...}`
+    case object
+    /// `[...]`
+    case array
+    /// `"..."`
+    case string
+    /// An integer or a number with a fraction or exponent.
+    case number
+    /// `true` or `false`.
+    case boolean
+    /// `null`.
+    case null
 
     /// The JSON name of the kind ("object", "array", "string", "number", "boolean", "null").
     public var description: String {
@@ -116,12 +127,7 @@ public struct JSONScanner {
     /// - Complexity: O(whitespace skipped).
     @inline(__always)
     public mutating func skipWhitespace() {
-        while position < bytes.count {
-            switch bytes[position] {
-            case 0x20, 0x09, 0x0D, 0x0A: position += 1
-            default: return
-            }
-        }
+        while position < bytes.count, Self.isWhitespace(bytes[position]) { position += 1 }
     }
 
     /// Skips whitespace and returns the kind of the value that starts there, without consuming it.
@@ -273,8 +279,8 @@ public struct JSONScanner {
         return value
     }
 
-    /// Decodes a string token into a `String`: resolves every escape (`\uXXXX` surrogate pairs
-    /// included) and checks that the result is valid UTF-8.
+    /// Decodes a string token returned by this scanner into a `String`: resolves every escape
+    /// (`\uXXXX` surrogate pairs included) and checks that the result is valid UTF-8.
     /// - Complexity: O(token length).
     public func decode(_ token: JSONStringToken) throws(JSONScanError) -> String {
         let raw = UnsafeBufferPointer(rebasing: bytes[token.contents])
@@ -330,7 +336,7 @@ public struct JSONScanner {
         return string
     }
 
-    /// Whether the string token's decoded characters equal `literal`.
+    /// Whether the decoded characters of a string token returned by this scanner equal `literal`.
     /// - Complexity: O(literal length); O(token length) when the token has escapes.
     public func matches(_ token: JSONStringToken, _ literal: StaticString) -> Bool {
         if token.hasEscapes {
@@ -402,29 +408,53 @@ public struct JSONScanner {
             depth -= 1
             return
         }
+        let count = bytes.count
+        var index = position
         while true {
-            let elementStart = position
-            let value = try scanIntegerLiteral()
+            let elementStart = index
+            var value: Int64 = 0
+            while index < count {
+                let digit = bytes[index] &- UInt8(ascii: "0")
+                if digit > 9 { break }
+                value = value &* 10 &+ Int64(digit)
+                index &+= 1
+            }
+            let digitCount = index &- elementStart
+            if digitCount == 0 || digitCount > 18 || (digitCount > 1 && bytes[elementStart] == UInt8(ascii: "0"))
+                || (index < count && (bytes[index] == UInt8(ascii: ".") || bytes[index] | 0x20 == UInt8(ascii: "e")))
+            {
+                position = elementStart
+                value = try scanIntegerLiteral()
+                index = position
+            }
             guard value >= 0, value < upperBound else {
+                position = elementStart
                 throw JSONScanError(.outOfRange(value), "integer out of range", column: elementStart + 1)
             }
             output.append(Int32(truncatingIfNeeded: value))
-            if position < bytes.count {
-                let byte = bytes[position]
+            if index < count {
+                let byte = bytes[index]
                 if byte == UInt8(ascii: ",") {
-                    position += 1
-                    skipWhitespace()
+                    index &+= 1
+                    while index < count, Self.isWhitespace(bytes[index]) { index &+= 1 }
                     continue
                 }
                 if byte == UInt8(ascii: "]") {
-                    position += 1
+                    position = index &+ 1
                     depth -= 1
                     return
                 }
             }
+            position = index
             guard try nextArrayElement(first: false) else { return }
             skipWhitespace()
+            index = position
         }
+    }
+
+    @inline(__always)
+    private static func isWhitespace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A
     }
 
     /// Reads an integer at the current position (no whitespace skipping).
