@@ -22,6 +22,7 @@ let package = Package(
             name: "blendserve",
             dependencies: ["BlendCore", "BlendSchedulers", "BlendSim", "BlendCPU", "BlendCUDA"]
         ),
+        .executableTarget(name: "worked-example", dependencies: ["BlendCore"], path: "Examples/WorkedExample"),
         .testTarget(name: "BlendCoreTests", dependencies: ["BlendCore"]),
         .testTarget(name: "blendserveTests", dependencies: ["blendserve", "BlendCore"]),
     ],
