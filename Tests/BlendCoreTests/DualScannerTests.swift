@@ -1,18 +1,6 @@
 import BlendCore
 import XCTest
 
-/// SplitMix64 (Steele, Lea and Flood 2014): a tiny seedable generator for reproducible tests.
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// One request of a test unit: prompt length, output length, prompt tokens not shared with the
 /// unit's earlier requests.
@@ -102,7 +90,7 @@ final class DualScannerTests: XCTestCase {
 
     func testPartitionIsAlwaysWithinBoundsOnRandomDensities() {
         let seed: UInt64 = 0xD0A1_5CA9
-        var rng = SplitMix64(seed: seed)
+        var rng = SeededGenerator(seed: seed)
         let specials: [Double] = [0, .infinity, 1, 0.096, 3.73]
         func density() -> Double {
             Int.random(in: 0 ..< 5, using: &rng) == 0
@@ -326,7 +314,7 @@ final class DualScannerTests: XCTestCase {
     /// Random scan orders and random interleavings of pops, against a reference model.
     func testRandomInterleavingsReturnEveryRequestOnce() {
         let seed: UInt64 = 0x5EED_B1E4_D5E7
-        var rng = SplitMix64(seed: seed)
+        var rng = SeededGenerator(seed: seed)
         for trial in 0 ..< 400 {
             let failure = runTrial(&rng)
             if let failure {
@@ -337,7 +325,7 @@ final class DualScannerTests: XCTestCase {
     }
 
     /// One random trial; returns a description of the first violation, or nil.
-    private func runTrial(_ rng: inout SplitMix64) -> String? {
+    private func runTrial(_ rng: inout SeededGenerator) -> String? {
         // Unit sizes: one request; one big unit; many one-request units; or random sizes
         // (including empty units, which the scanner must skip).
         let sizes: [Int]

@@ -21,7 +21,7 @@ final class OutputLengthEstimatorTests: XCTestCase {
 
     func testEstimatesMatchTheNearestSampledSubtreeReference() {
         for seed in 500 ... 540 as ClosedRange<UInt64> {
-            var random = TestRandom(seed: seed)
+            var random = SeededGenerator(seed: seed)
             let workload = randomWorkload(requests: Int.random(in: 1 ... 100, using: &random), using: &random, maxOutput: 500)
             let tree = PrefixTree(workload: workload)
             let fraction = [0.0, 0.01, 0.1, 0.3, 1.0].randomElement(using: &random)!

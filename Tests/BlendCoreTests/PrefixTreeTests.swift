@@ -21,7 +21,7 @@ final class PrefixTreeTests: XCTestCase {
 
     func testEveryLeafSpellsItsPromptAndUniqueCountMatchesNaiveTrie() {
         for seed in 1 ... 40 as ClosedRange<UInt64> {
-            var random = TestRandom(seed: seed)
+            var random = SeededGenerator(seed: seed)
             let workload = randomWorkload(requests: Int.random(in: 1 ... 120, using: &random), using: &random)
             let tree = PrefixTree(workload: workload)
             let prompts = (0 ..< workload.count).map { Array(workload.prompt($0)) }
@@ -42,7 +42,7 @@ final class PrefixTreeTests: XCTestCase {
 
     func testDFSOrderHasMaximalSharingLikeLexicographicSort() {
         for seed in 100 ... 140 as ClosedRange<UInt64> {
-            var random = TestRandom(seed: seed)
+            var random = SeededGenerator(seed: seed)
             let workload = randomWorkload(requests: Int.random(in: 1 ... 150, using: &random), using: &random)
             let tree = PrefixTree(workload: workload)
             let dfs = tree.dfsRequestOrder()
@@ -59,7 +59,7 @@ final class PrefixTreeTests: XCTestCase {
     func testLayerSortOrdersSiblingsAndPreservesSharing() {
         let cost = CostModel(model: .llama31_8B, hardware: .a100_80GB)
         for seed in 200 ... 240 as ClosedRange<UInt64> {
-            var random = TestRandom(seed: seed)
+            var random = SeededGenerator(seed: seed)
             let workload = randomWorkload(requests: Int.random(in: 2 ... 150, using: &random), using: &random)
             var tree = PrefixTree(workload: workload)
             let aggregates = TreeAggregates(tree: tree, outputLengths: outputLengths(of: workload), costModel: cost)
@@ -77,7 +77,7 @@ final class PrefixTreeTests: XCTestCase {
     func testAggregatesMatchNaiveSubtreeSums() {
         let cost = CostModel(model: .llama31_8B, hardware: .a100_80GB)
         for seed in 300 ... 330 as ClosedRange<UInt64> {
-            var random = TestRandom(seed: seed)
+            var random = SeededGenerator(seed: seed)
             let workload = randomWorkload(requests: Int.random(in: 1 ... 80, using: &random), using: &random)
             let tree = PrefixTree(workload: workload)
             let aggregates = TreeAggregates(tree: tree, outputLengths: outputLengths(of: workload), costModel: cost)
@@ -99,7 +99,7 @@ final class PrefixTreeTests: XCTestCase {
     }
 
     func testNodeSplitReachesLeavesWithAGenerousBudget() {
-        var random = TestRandom(seed: 7)
+        var random = SeededGenerator(seed: 7)
         let workload = randomWorkload(requests: 60, using: &random)
         let tree = PrefixTree(workload: workload)
         var budget = Double.infinity
@@ -110,7 +110,7 @@ final class PrefixTreeTests: XCTestCase {
     }
 
     func testNodeSplitWithNoBudgetKeepsTopLevelSubtrees() {
-        var random = TestRandom(seed: 8)
+        var random = SeededGenerator(seed: 8)
         let workload = randomWorkload(requests: 60, using: &random)
         let tree = PrefixTree(workload: workload)
         var budget = 0.0

@@ -6,7 +6,7 @@ final class ScanPlannerTests: XCTestCase {
 
     func testPlanCoversEveryRequestOnceKeepsSharingAndDFSLocality() {
         for seed in 400 ... 460 as ClosedRange<UInt64> {
-            var random = TestRandom(seed: seed)
+            var random = SeededGenerator(seed: seed)
             let workload = randomWorkload(requests: Int.random(in: 1 ... 150, using: &random), using: &random, maxOutput: 3000)
             let keep = [0.0, 0.5, 0.9, 0.99, 1.0].randomElement(using: &random)!
             var tree = PrefixTree(workload: workload)

@@ -330,7 +330,7 @@ final class WorkloadReaderTests: XCTestCase {
     // MARK: Chunking
 
     func testTinyChunksGiveTheSameResultAsTheDefault() throws {
-        var random = SeededSplitMix64(seed: 7)
+        var random = SeededGenerator(seed: 7)
         var lines: [String] = []
         for index in 0 ..< 200 {
             switch random.next() % 5 {
@@ -359,7 +359,7 @@ final class WorkloadReaderTests: XCTestCase {
 
     func testGoodLinesRoundTripAndBadLinesAreReportedAtTheirLine() {
         for seed in UInt64(1) ... 30 {
-            var random = SeededSplitMix64(seed: seed)
+            var random = SeededGenerator(seed: seed)
             let format: WorkloadWriter.Format = seed % 2 == 0 ? .trace : .openAIBatch
             let workload = randomWorkload(&random, requests: Int(random.next() % 60))
             let goodLines = WorkloadWriter(format: format).encode(workload).split(separator: 0x0A)
@@ -405,7 +405,7 @@ final class WorkloadReaderTests: XCTestCase {
             """
         let lines = valid.split(separator: "\n").map { Array($0.utf8) }
         for seed in UInt64(1) ... 2000 {
-            var random = SeededSplitMix64(seed: seed)
+            var random = SeededGenerator(seed: seed)
             var input = Array(lines[0]) + [0x0A]
             for _ in 0 ..< 8 {
                 var line = lines[Int(random.next() % UInt64(lines.count))]
@@ -432,7 +432,7 @@ final class WorkloadReaderTests: XCTestCase {
 
     func testRandomBytesNeverCrash() {
         for seed in UInt64(1) ... 300 {
-            var random = SeededSplitMix64(seed: seed)
+            var random = SeededGenerator(seed: seed)
             let alphabet = Array(#"{}[]":,0123456789-.eE \tnulltruefalse\u"#.utf8) + [0x0A, 0xC3, 0xFF]
             let input = (0 ..< Int(random.next() % 2000)).map { _ in
                 random.next() % 3 == 0
@@ -491,7 +491,7 @@ final class WorkloadReaderTests: XCTestCase {
         return result.errors.first?.message
     }
 
-    private func randomWorkload(_ random: inout SeededSplitMix64, requests: Int) -> Workload {
+    private func randomWorkload(_ random: inout SeededGenerator, requests: Int) -> Workload {
         let idAlphabet: [Character] = ["a", "Z", "7", "-", "\"", "\\", "\n", "\t", "\u{1}", "é", "😀", " ", "/"]
         var workload = Workload()
         for index in 0 ..< requests {
@@ -543,17 +543,3 @@ private struct ByteTokenizer: PromptTokenizer {
     }
 }
 
-/// SplitMix64 (Steele, Lea and Flood): a tiny seeded generator for reproducible random tests.
-private struct SeededSplitMix64 {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -50,7 +50,7 @@ final class WorkloadWriterTests: XCTestCase {
     }
 
     func testFileWritesMatchInMemoryBytesForAnyFlushSize() throws {
-        var random = WriterSplitMix64(seed: 11)
+        var random = SeededGenerator(seed: 11)
         let workload = randomWorkload(&random, requests: 300)
         let path = FileManager.default.temporaryDirectory
             .appendingPathComponent("workload-writer-\(ProcessInfo.processInfo.processIdentifier).jsonl").path
@@ -72,7 +72,7 @@ final class WorkloadWriterTests: XCTestCase {
 
     func testRandomWorkloadsRoundTripThroughBothFormats() {
         for seed in UInt64(1) ... 40 {
-            var random = WriterSplitMix64(seed: seed)
+            var random = SeededGenerator(seed: seed)
             let workload = randomWorkload(&random, requests: Int(random.next() % 80))
             for format in [WorkloadWriter.Format.trace, .openAIBatch] {
                 let result = WorkloadReader().read(WorkloadWriter(format: format).encode(workload))
@@ -89,7 +89,7 @@ final class WorkloadWriterTests: XCTestCase {
         }
     }
 
-    private func randomWorkload(_ random: inout WriterSplitMix64, requests: Int) -> Workload {
+    private func randomWorkload(_ random: inout SeededGenerator, requests: Int) -> Workload {
         let idAlphabet: [Character] = ["x", "Q", "0", "\"", "\\", "\n", "\u{7F}", "\u{1B}", "ß", "🙂", " "]
         var workload = Workload()
         for index in 0 ..< requests {
@@ -108,17 +108,3 @@ final class WorkloadWriterTests: XCTestCase {
     }
 }
 
-/// SplitMix64 (Steele, Lea and Flood): a tiny seeded generator for reproducible random tests.
-private struct WriterSplitMix64 {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -30,7 +30,7 @@ public enum ReaderBenchmark {
     /// the reader does not return every request.
     /// - Complexity: O(requests × 300).
     public static func run(requests: Int, seed: UInt64) throws -> Result {
-        var generator = BenchmarkRandom(state: seed)
+        var generator = SeededGenerator(seed: seed)
         var workload = Workload()
         workload.reserve(requests: requests, tokens: requests * 300)
         for index in 0 ..< requests {
@@ -57,18 +57,5 @@ public enum ReaderBenchmark {
         }
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
         return Result(bytes: bytes, requests: requests, seconds: seconds)
-    }
-}
-
-/// SplitMix64 (Steele, Lea and Flood): the benchmark's seeded random source.
-private struct BenchmarkRandom {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

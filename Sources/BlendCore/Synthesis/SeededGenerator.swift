@@ -53,8 +53,9 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Hashable {
         return mix(state)
     }
 
-    /// The SplitMix64 finaliser (a bijective 64-bit mix).
-    private static func mix(_ value: UInt64) -> UInt64 {
+    /// The SplitMix64 finaliser (a bijective 64-bit mix); also the hash behind the compact
+    /// trace form's synthetic tokens.
+    static func mix(_ value: UInt64) -> UInt64 {
         var z = value
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB

@@ -1,23 +1,8 @@
 import BlendCore
 
-/// SplitMix64: a tiny deterministic generator for property tests (the seed is printed on failure).
-struct TestRandom: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Random workloads with plenty of structure: shared stems, identical prompts, prompts that are
 /// prefixes of others, empty prompts, over a tiny vocabulary so that chance sharing also occurs.
-func randomWorkload(requests: Int, using random: inout TestRandom, vocabulary: Int32 = 4, maxOutput: Int = 64) -> Workload {
+func randomWorkload(requests: Int, using random: inout SeededGenerator, vocabulary: Int32 = 4, maxOutput: Int = 64) -> Workload {
     var stems: [[Int32]] = []
     for _ in 0 ..< Int.random(in: 1 ... 6, using: &random) {
         stems.append((0 ..< Int.random(in: 0 ... 12, using: &random)).map { _ in Int32.random(in: 0 ..< vocabulary, using: &random) })
