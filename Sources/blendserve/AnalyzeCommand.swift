@@ -36,10 +36,6 @@ enum AnalyzeCommand {
     static let shownErrors = 100
 
     static func run(_ arguments: [String]) throws -> Int32 {
-        if arguments.contains("--help") || arguments.contains("-h") {
-            print(help)
-            return 0
-        }
         let options = try CommandLineArguments(
             arguments, command: "analyze",
             valued: ["model", "gpu", "keep-sharing", "default-output-len"],

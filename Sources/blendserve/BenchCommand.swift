@@ -26,10 +26,6 @@ enum BenchCommand {
     """
 
     static func run(_ arguments: [String]) throws -> Int32 {
-        if arguments.contains("--help") || arguments.contains("-h") {
-            print(help)
-            return 0
-        }
         let options = try CommandLineArguments(arguments, command: "bench", valued: ["suite", "requests", "seed"], switches: ["json"])
         _ = try options.requirePositionals(0, what: "")
         let suite = options.string("suite") ?? "all"

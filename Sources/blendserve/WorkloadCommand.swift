@@ -35,10 +35,6 @@ enum WorkloadCommand {
     """
 
     static func run(_ arguments: [String]) throws -> Int32 {
-        if arguments.contains("--help") || arguments.contains("-h") {
-            print(help)
-            return 0
-        }
         let options = try CommandLineArguments(
             arguments, command: "workload",
             valued: ["preset", "requests", "seed", "density", "sharing", "short-share", "model", "gpu", "format", "output"],

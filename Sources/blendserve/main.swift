@@ -16,10 +16,16 @@ Run 'blendserve <command> --help' for a command's options.
 Documentation: Docs/README.md.
 """
 
-let commands: [String: ([String]) throws -> Int32] = [
-    "workload": WorkloadCommand.run,
-    "analyze": AnalyzeCommand.run,
-    "bench": BenchCommand.run,
+/// A subcommand: its `--help` text and what runs it.
+struct Subcommand {
+    var help: String
+    var run: ([String]) throws -> Int32
+}
+
+let commands: [String: Subcommand] = [
+    "workload": Subcommand(help: WorkloadCommand.help, run: WorkloadCommand.run),
+    "analyze": Subcommand(help: AnalyzeCommand.help, run: AnalyzeCommand.run),
+    "bench": Subcommand(help: BenchCommand.help, run: BenchCommand.run),
 ]
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -28,8 +34,14 @@ if arguments.isEmpty || ["--help", "-h", "help"].contains(arguments[0]) {
     print(toolHelp)
     status = arguments.isEmpty ? 2 : 0
 } else if let command = commands[arguments[0]] {
+    let rest = Array(arguments.dropFirst())
     do {
-        status = try command(Array(arguments.dropFirst()))
+        if rest.contains("--help") || rest.contains("-h") {
+            print(command.help)
+            status = 0
+        } else {
+            status = try command.run(rest)
+        }
     } catch let error as UsageError {
         Output.error("error: \(error.description)")
         status = 2
