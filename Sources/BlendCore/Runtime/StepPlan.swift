@@ -1,0 +1,126 @@
+/// One sequence's part in a step: which token positions to compute and where its KV lives.
+///
+/// A sequence is a request (named by its index in the workload). Positions `start ..< start +
+/// count` are computed in this step: a chunk of the prompt during prefill, or the single newest
+/// token during decode. Positions `0 ..< start` are already in the KV cache, either computed by
+/// earlier steps or shared from the prefix cache.
+public struct ScheduledSequence: Sendable, Hashable {
+    /// The request's index in the workload.
+    public var request: Int32
+    /// The first position computed in this step (= tokens already in the KV cache).
+    public var start: Int
+    /// Tokens computed in this step (1 for a decode step).
+    public var count: Int
+    /// The token ids at positions `start ..< start + count`: prompt tokens, or previously sampled
+    /// tokens (a decode step's input, or a recomputation after preemption). A position whose
+    /// token the engine never reported (a simulator samples nothing) holds -1.
+    public var tokens: [Int32]
+    /// Device blocks appended to the sequence's block table before this step. With
+    /// ``resetsBlockTable`` they are the whole table.
+    public var newBlocks: [Int32]
+    /// Whether the block table starts afresh (the sequence's first step, or its first step after a
+    /// preemption or a swap-in); otherwise ``newBlocks`` extend the table the engine already has.
+    public var resetsBlockTable: Bool
+    /// Whether the step ends at the sequence's newest token, so the engine samples a new token
+    /// (false only for a prefill chunk that stops before the end of the prompt).
+    public var samples: Bool
+    /// New tokens the sequence may still generate, counting the one this step samples; the engine
+    /// finishes the sequence when it has generated that many.
+    public var remainingTokens: Int
+
+    /// Creates a scheduled sequence.
+    /// - Complexity: O(1).
+    public init(request: Int32, start: Int, count: Int, tokens: [Int32], newBlocks: [Int32],
+                resetsBlockTable: Bool, samples: Bool, remainingTokens: Int) {
+        self.request = request
+        self.start = start
+        self.count = count
+        self.tokens = tokens
+        self.newBlocks = newBlocks
+        self.resetsBlockTable = resetsBlockTable
+        self.samples = samples
+        self.remainingTokens = remainingTokens
+    }
+
+    /// The sequence's length in the KV cache after this step: `start + count`.
+    public var end: Int { start + count }
+}
+
+/// A copy of one KV block between the device, the host tier and (for copies) another device block.
+public struct BlockTransfer: Sendable, Hashable {
+    /// Where a block moves.
+    public enum Direction: Sendable, Hashable {
+        /// Device block to host block (parking a sequence in CPU memory).
+        case deviceToHost
+        /// Host block to device block (bringing a parked sequence back).
+        case hostToDevice
+        /// Device block to another device block.
+        case deviceToDevice
+    }
+
+    /// The direction of the copy.
+    public var direction: Direction
+    /// The source block id (device or host, by direction).
+    public var source: Int32
+    /// The destination block id (device or host, by direction).
+    public var destination: Int32
+
+    /// Creates a transfer.
+    /// - Complexity: O(1).
+    public init(_ direction: Direction, source: Int32, destination: Int32) {
+        self.direction = direction
+        self.source = source
+        self.destination = destination
+    }
+}
+
+/// A request the scheduler will never run, with the reason (for example a prompt longer than
+/// the engine can ever hold).
+public struct RequestRejection: Sendable, Hashable {
+    /// The request's index in the workload.
+    public var request: Int32
+    /// Why it cannot run, for the per-request error in the results.
+    public var reason: String
+
+    /// Creates a rejection.
+    /// - Complexity: O(1).
+    public init(request: Int32, reason: String) {
+        self.request = request
+        self.reason = reason
+    }
+}
+
+/// What the scheduler asks the engine to do next: block transfers, then up to ``steps`` model
+/// steps over ``sequences``.
+///
+/// With `steps > 1` every sequence must be decoding (`count == 1`, `samples == true`) and own
+/// device blocks for `steps` more tokens; the engine repeats the step, feeding each sequence the
+/// token it sampled last, and stops after the first step in which any sequence finishes. This is
+/// how a decode phase whose batch does not change is handed over in one call.
+public struct StepPlan: Sendable {
+    /// The sequences of the step, in the order the outcome reports them.
+    public var sequences: [ScheduledSequence]
+    /// Steps to repeat (at least 1).
+    public var steps: Int
+    /// Block copies to perform before the step, in order.
+    public var transfers: [BlockTransfer]
+    /// Requests the scheduler gives up on; the runner records their errors.
+    public var rejections: [RequestRejection]
+    /// Device blocks in use after this plan's allocations (for the KV-use timeline).
+    public var deviceBlocksInUse: Int
+
+    /// Creates a plan.
+    /// - Complexity: O(1).
+    public init(sequences: [ScheduledSequence], steps: Int = 1, transfers: [BlockTransfer] = [],
+                rejections: [RequestRejection] = [], deviceBlocksInUse: Int = 0) {
+        self.sequences = sequences
+        self.steps = steps
+        self.transfers = transfers
+        self.rejections = rejections
+        self.deviceBlocksInUse = deviceBlocksInUse
+    }
+
+    /// Tokens computed per step: the sum of the sequences' counts.
+    /// - Complexity: O(sequences).
+    public var tokensPerStep: Int { sequences.reduce(0) { $0 + $1.count } }
+}

@@ -1,0 +1,150 @@
+/// The runner's per-request bookkeeping, in flat arrays indexed by request.
+struct RunState {
+    private enum Status: UInt8 { case waiting, running, finished, failed }
+
+    let workload: Workload
+    private var status: [Status]
+    private var generated: [Int]
+    private var kvLength: [Int]
+    private var computedPrompt: [Int]
+    private(set) var results: [RequestResult]
+    private(set) var clock = 0.0
+    private(set) var engineSteps = 0
+    private(set) var plans = 0
+    private(set) var done = 0
+    private var seenMark: [Int]
+
+    init(workload: Workload) {
+        self.workload = workload
+        let count = workload.count
+        status = [Status](repeating: .waiting, count: count)
+        generated = [Int](repeating: 0, count: count)
+        kvLength = [Int](repeating: 0, count: count)
+        computedPrompt = [Int](repeating: 0, count: count)
+        results = (0 ..< count).map { RequestResult(request: $0, id: workload.ids[$0]) }
+        seenMark = [Int](repeating: -1, count: count)
+    }
+
+    private func isOpen(_ request: Int32) -> Bool {
+        request >= 0 && Int(request) < status.count && (status[Int(request)] == .waiting || status[Int(request)] == .running)
+    }
+
+    /// Checks a plan against the scheduler contract before the engine sees it.
+    mutating func check(_ plan: StepPlan) throws {
+        guard plan.steps >= 1 else { throw RunnerViolation(message: "plan with \(plan.steps) steps") }
+        for rejection in plan.rejections where !isOpen(rejection.request) {
+            throw RunnerViolation(message: "rejection of request \(rejection.request), which is not waiting or running")
+        }
+        for sequence in plan.sequences {
+            let request = sequence.request
+            guard isOpen(request) else {
+                throw RunnerViolation(message: "plan schedules request \(request), which is not waiting or running")
+            }
+            guard seenMark[Int(request)] != plans else {
+                throw RunnerViolation(message: "plan schedules request \(request) twice")
+            }
+            seenMark[Int(request)] = plans
+            guard sequence.count >= 1, sequence.start >= 0, sequence.tokens.count == sequence.count else {
+                throw RunnerViolation(message: "request \(request): bad span start \(sequence.start) count \(sequence.count) with \(sequence.tokens.count) tokens")
+            }
+            guard sequence.end <= workload.promptLength(Int(request)) + generated[Int(request)] else {
+                throw RunnerViolation(message: "request \(request): span ends at \(sequence.end), past its known tokens")
+            }
+            if plan.steps > 1, sequence.count != 1 || !sequence.samples {
+                throw RunnerViolation(message: "multi-step plan with request \(request) not decoding")
+            }
+        }
+    }
+
+    /// Records what a plan and its outcome did to every request.
+    mutating func apply(_ plan: StepPlan, _ outcome: StepOutcome) throws {
+        plans += 1
+        for rejection in plan.rejections {
+            fail(Int(rejection.request), rejection.reason)
+        }
+        guard outcome.sequences.count == plan.sequences.count else {
+            throw RunnerViolation(message: "engine returned \(outcome.sequences.count) sequences for a plan of \(plan.sequences.count)")
+        }
+        guard outcome.steps >= (plan.sequences.isEmpty ? 0 : 1), outcome.steps <= plan.steps, outcome.seconds >= 0, outcome.seconds.isFinite else {
+            throw RunnerViolation(message: "engine reported \(outcome.steps) steps in \(outcome.seconds) s for a plan of \(plan.steps)")
+        }
+        let start = clock
+        clock += outcome.seconds
+        engineSteps += outcome.steps
+        for (sequence, result) in zip(plan.sequences, outcome.sequences) {
+            let index = Int(sequence.request)
+            guard result.request == sequence.request else {
+                throw RunnerViolation(message: "engine answered for request \(result.request) in place of \(sequence.request)")
+            }
+            let limit = sequence.samples ? outcome.steps : 0
+            guard result.generated >= 0, result.generated <= limit, result.tokens.isEmpty || result.tokens.count == result.generated else {
+                throw RunnerViolation(message: "engine reported \(result.generated) tokens for request \(index) in \(outcome.steps) steps")
+            }
+            if status[index] == .waiting {
+                status[index] = .running
+                results[index].scheduledAt = start
+            } else if sequence.resetsBlockTable, sequence.start < kvLength[index] {
+                results[index].preemptions += 1
+            }
+            let prompt = workload.promptLength(index)
+            computedPrompt[index] += max(0, min(sequence.end, prompt) - sequence.start)
+            kvLength[index] = sequence.end + max(0, outcome.steps - 1)
+            if result.generated > 0, generated[index] == 0 {
+                results[index].firstTokenAt = start + outcome.seconds / Double(max(outcome.steps, 1))
+            }
+            generated[index] += result.generated
+            results[index].tokens += result.tokens
+            if let finish = result.finish {
+                status[index] = .finished
+                done += 1
+                results[index].finish = finish
+                results[index].finishedAt = clock
+                results[index].generatedTokens = generated[index]
+            }
+        }
+    }
+
+    private mutating func fail(_ index: Int, _ reason: String) {
+        status[index] = .failed
+        done += 1
+        results[index].error = reason
+        results[index].generatedTokens = generated[index]
+    }
+
+    /// Ends every request still waiting or running with `reason`.
+    mutating func failUnfinished(with reason: String) {
+        for index in status.indices where status[index] == .waiting || status[index] == .running {
+            fail(index, reason)
+        }
+    }
+
+    /// The metrics of the run so far.
+    func report(policy: String, schedulerSeconds: Double, uniquePromptTokens: Int, optimalSeconds: Double?,
+                timeline: [TimelineEntry]) -> RunReport {
+        var promptTokens = 0, outputTokens = 0, saved = 0, finished = 0, preemptions = 0
+        for index in status.indices {
+            preemptions += results[index].preemptions
+            guard status[index] == .finished else { continue }
+            finished += 1
+            let prompt = workload.promptLength(index)
+            promptTokens += prompt
+            outputTokens += generated[index]
+            saved += max(0, prompt - computedPrompt[index])
+        }
+        let makespan = clock
+        let allPrompt = workload.totalPromptTokens
+        return RunReport(
+            policy: policy, requests: workload.count, requestsFinished: finished, requestsFailed: workload.count - finished,
+            promptTokens: promptTokens, outputTokens: outputTokens, makespanSeconds: makespan,
+            throughputTokensPerSecond: makespan > 0 ? Double(promptTokens + outputTokens) / makespan : 0,
+            outputTokensPerSecond: makespan > 0 ? Double(outputTokens) / makespan : 0,
+            prefixHitRatio: promptTokens > 0 ? Double(saved) / Double(promptTokens) : 0,
+            optimalPrefixHitRatio: allPrompt > 0 ? Double(allPrompt - uniquePromptTokens) / Double(allPrompt) : 0,
+            optimalSeconds: optimalSeconds, engineSteps: engineSteps, plans: plans,
+            schedulerSecondsPerPlan: plans > 0 ? schedulerSeconds / Double(plans) : 0,
+            schedulerSecondsPerStep: engineSteps > 0 ? schedulerSeconds / Double(engineSteps) : 0,
+            timeToFirstToken: Distribution(results.compactMap { status[$0.request] == .finished ? $0.timeToFirstToken : nil }),
+            timePerOutputToken: Distribution(results.compactMap { status[$0.request] == .finished ? $0.timePerOutputToken : nil }),
+            preemptions: preemptions, timeline: timeline)
+    }
+}
