@@ -24,6 +24,8 @@ let package = Package(
         ),
         .executableTarget(name: "worked-example", dependencies: ["BlendCore"], path: "Examples/WorkedExample"),
         .testTarget(name: "BlendCoreTests", dependencies: ["BlendCore"]),
+        .testTarget(name: "BlendSimTests", dependencies: ["BlendSim", "BlendCore"]),
+        .testTarget(name: "BlendSchedulersTests", dependencies: ["BlendSchedulers", "BlendCore"]),
         .testTarget(name: "blendserveTests", dependencies: ["blendserve", "BlendCore"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,267 @@
+/// The scheduler's account of an engine's paged KV cache: the block table of every sequence,
+/// reference counts, a prefix cache over full blocks with LRU eviction, and an optional host tier
+/// that parks swapped-out sequences.
+///
+/// The engine owns the storage; this value only decides which block ids hold what. Sequences are
+/// named by their request index. Every device block is in exactly one state:
+/// - **in use**: some block table holds it; its reference count is the number of tables that do
+///   (a block of a shared prefix is held by every sequence that matched it);
+/// - **evictable**: cached but held by no table; its KV stays valid for later hits, and it joins
+///   an LRU list from which allocation takes blocks only when no free block is left;
+/// - **free**: neither held nor cached.
+///
+/// The prefix cache covers full blocks only and works as a hash chain: a block's 64-bit key hashes
+/// its parent block's key with its own tokens, so it stands for the whole prefix ending with the
+/// block. A hit needs the key, the parent key and the stored tokens to match, so blocks with
+/// colliding keys are never confused (only two whole prefixes with equal keys could be, with a
+/// probability of about 2⁻⁶⁴ per pair). A block holding a negative token (a placeholder for a
+/// token the engine never reported) is never cached, and neither is any later block of that
+/// sequence.
+///
+/// The verbs follow nano-vllm's block manager: ``admit(_:tokens:reserving:)`` gives a sequence
+/// its first table, ``grow(_:toCover:)`` extends it, ``commit(_:tokens:computed:)`` caches the
+/// full blocks it has computed, ``release(_:)`` drops it, and ``swapOut(_:)``/``swapIn(_:)`` move
+/// it to the host tier and back. A failed operation (`nil`) changes nothing. Storage is flat
+/// arrays indexed by block id; each operation costs O(blocks touched) and allocates nothing beyond
+/// the arrays it returns (and the table of a sequence whose earlier table array the caller still
+/// holds, which is copied on write).
+///
+/// Two managers are equal when their whole state is: tables, reference counts, cache contents,
+/// free and eviction order, statistics.
+public struct KVBlockManager: Sendable, Equatable {
+    /// The engine capacity the pools were sized from (block size, device and host blocks).
+    public let capacity: EngineCapacity
+    /// Whether admissions match cached prefixes and commits cache full blocks.
+    public let prefixCaching: Bool
+
+    /// Tokens served from the prefix cache by successful admissions, in total.
+    public private(set) var cachedTokensMatched = 0
+    /// Tokens passed to successful admissions, in total (the denominator of the hit ratio).
+    public private(set) var tokensAdmitted = 0
+    /// Cached blocks dropped from the prefix cache to make room, in total.
+    public private(set) var evictions = 0
+
+    /// Per device block: the number of block tables holding it.
+    var referenceCounts: [Int32]
+    /// Unreferenced device blocks that are not cached, used as a stack.
+    var freeBlocks: [Int32]
+    /// Unreferenced cached device blocks, least recently released first.
+    var evictable: EvictionList
+    var prefixCache: BlockPrefixCache
+    /// Host blocks no swapped-out sequence holds, used as a stack.
+    var freeHostBlocks: [Int32]
+    var sequences: [Int32: SequenceBlocks] = [:]
+
+    /// Creates a manager with every device and host block free and an empty prefix cache.
+    /// Blocks are handed out in increasing id order until some are returned.
+    /// - Complexity: O(capacity.deviceBlocks × capacity.blockSize + capacity.hostBlocks).
+    public init(capacity: EngineCapacity, prefixCaching: Bool = true) {
+        precondition(capacity.blockSize > 0, "block size must be positive")
+        let blockIDs = 0 ... Int(Int32.max)
+        precondition(
+            blockIDs.contains(capacity.deviceBlocks) && blockIDs.contains(capacity.hostBlocks),
+            "block counts must fit in Int32")
+        self.capacity = capacity
+        self.prefixCaching = prefixCaching
+        referenceCounts = Array(repeating: 0, count: capacity.deviceBlocks)
+        freeBlocks = (0 ..< Int32(capacity.deviceBlocks)).reversed()
+        evictable = EvictionList(blocks: capacity.deviceBlocks)
+        prefixCache = BlockPrefixCache(blocks: capacity.deviceBlocks, blockSize: capacity.blockSize)
+        freeHostBlocks = (0 ..< Int32(capacity.hostBlocks)).reversed()
+    }
+
+    // MARK: - Queries
+
+    /// Device blocks an allocation can take now: free blocks plus evictable cached ones.
+    /// - Complexity: O(1).
+    public var availableDeviceBlocks: Int { freeBlocks.count + evictable.count }
+
+    /// Device blocks held by at least one block table.
+    /// - Complexity: O(1).
+    public var deviceBlocksInUse: Int { capacity.deviceBlocks - availableDeviceBlocks }
+
+    /// Whether `sequence` has a block table on the device (admitted and neither released nor
+    /// swapped out).
+    /// - Complexity: O(1) expected.
+    public func hasTable(_ sequence: Int32) -> Bool {
+        sequences[sequence].map { !$0.isOnHost } ?? false
+    }
+
+    /// The device block table of `sequence`, position `p` living in block `table[p / blockSize]`;
+    /// empty when the sequence has none on the device.
+    /// - Complexity: O(1) expected (the array is shared, not copied).
+    public func blockTable(_ sequence: Int32) -> [Int32] {
+        guard let record = sequences[sequence], !record.isOnHost else { return [] }
+        return record.blocks
+    }
+
+    /// Blocks `sequence` must gain for its table to cover positions `0 ..< tokens`: 0 when it
+    /// already does; counted from an empty table for a sequence without one, and from its host
+    /// table's length for a swapped-out one. Use it to plan multi-step decode spans.
+    /// - Complexity: O(1) expected.
+    public func blocksNeeded(_ sequence: Int32, toCover tokens: Int) -> Int {
+        max(0, capacity.blocks(forTokens: tokens) - (sequences[sequence]?.blocks.count ?? 0))
+    }
+
+    // MARK: - Sequence operations
+
+    /// Gives `sequence`, which has no table, its first block table: the longest cached prefix of
+    /// `tokens` (its known tokens: the prompt, plus the tokens generated before a preemption),
+    /// then new blocks until the table covers `max(reservedTokens, cachedTokens)` positions.
+    ///
+    /// The match walks `tokens` block by block and stops at the first block that is not cached.
+    /// It reuses at most `tokens.count - 1` tokens, rounded down to whole blocks, because the
+    /// last token must be computed to get logits: when the whole prompt is cached, its last full
+    /// block is computed again. The matched blocks gain a reference (leaving the eviction list if
+    /// they were on it); new blocks come from the free blocks first, then by evicting the least
+    /// recently used cached blocks. With `prefixCaching` off nothing is matched.
+    ///
+    /// - Returns: the number of positions already in the cache (a multiple of the block size)
+    ///   and the whole table, or `nil`, changing nothing, when too few blocks are available.
+    /// - Precondition: `sequence` has no table, on the device or the host.
+    /// - Complexity: O(tokens.count + table length) expected.
+    public mutating func admit(
+        _ sequence: Int32, tokens: ArraySlice<Int32>, reserving reservedTokens: Int
+    ) -> (cachedTokens: Int, blocks: [Int32])? {
+        precondition(sequences[sequence] == nil, "sequence \(sequence) already has a block table")
+        let size = capacity.blockSize
+        let reusableBlocks = prefixCaching ? max(tokens.count - 1, 0) / size : 0
+        var blocks: [Int32] = []
+        blocks.reserveCapacity(max(reusableBlocks, capacity.blocks(forTokens: reservedTokens)))
+        var chainKey = BlockPrefixCache.rootKey
+        var evictableHits = 0
+        var start = tokens.startIndex
+        while blocks.count < reusableBlocks {
+            let blockTokens = tokens[start ..< start + size]
+            let key = BlockPrefixCache.key(parent: chainKey, tokens: blockTokens)
+            guard let block = prefixCache.block(forKey: key, parentKey: chainKey, tokens: blockTokens) else { break }
+            if referenceCounts[Int(block)] == 0 { evictableHits += 1 }
+            blocks.append(block)
+            chainKey = key
+            start += size
+        }
+        let hits = blocks.count
+        let cachedTokens = hits * size
+        let newBlocks = capacity.blocks(forTokens: max(reservedTokens, cachedTokens)) - hits
+        guard newBlocks <= availableDeviceBlocks - evictableHits else { return nil }
+
+        for block in blocks { retain(block) }
+        for _ in 0 ..< newBlocks { blocks.append(allocate()) }
+        sequences[sequence] = SequenceBlocks(blocks: blocks, chainedBlocks: hits, chainKey: chainKey)
+        cachedTokensMatched += cachedTokens
+        tokensAdmitted += tokens.count
+        return (cachedTokens, blocks)
+    }
+
+    /// Appends blocks to the table of `sequence` until it covers positions `0 ..< tokens`.
+    /// - Returns: the appended block ids (empty when the table already covers `tokens`), or `nil`,
+    ///   changing nothing, when too few blocks are available.
+    /// - Precondition: `sequence` has a table on the device.
+    /// - Complexity: O(blocks appended) expected, plus a copy of the table if the caller still
+    ///   holds an array returned for it earlier.
+    public mutating func grow(_ sequence: Int32, toCover tokens: Int) -> [Int32]? {
+        precondition(hasTable(sequence), "sequence \(sequence) has no block table on the device")
+        let needed = blocksNeeded(sequence, toCover: tokens)
+        guard needed > 0 else { return [] }
+        guard needed <= availableDeviceBlocks else { return nil }
+        var appended: [Int32] = []
+        appended.reserveCapacity(needed)
+        for _ in 0 ..< needed { appended.append(allocate()) }
+        sequences[sequence]!.blocks.append(contentsOf: appended)
+        return appended
+    }
+
+    /// Records that positions `0 ..< computed` of `sequence` hold, or will hold by the end of the
+    /// step being planned, the KV of `tokens[0 ..< computed]`, and caches every full block in that
+    /// range that is not cached yet.
+    ///
+    /// A block is not cached when it holds a negative token (and then no later block of the
+    /// sequence is), or when an identical block (same prefix) is already cached: the table keeps
+    /// its own copy, which simply stays uncached and is freed with the table, while later
+    /// admissions hit the block cached first. Tables are never rewritten.
+    ///
+    /// Call it while planning a step, for the positions that step computes: a sequence admitted
+    /// later in the same plan then hits these blocks, so a shared prefix is computed once per step.
+    /// That is safe because an engine writes every scheduled token's K/V before attention reads
+    /// any (see ``ExecutionEngine``). With `prefixCaching` off it does nothing.
+    ///
+    /// - Precondition: `sequence` has a table on the device covering `computed` positions, and
+    ///   `computed <= tokens.count`; `tokens` starts at position 0 and agrees with the tokens the
+    ///   sequence was admitted with.
+    /// - Complexity: O(tokens in newly full blocks) expected; O(1) when no block became full.
+    public mutating func commit(_ sequence: Int32, tokens: ArraySlice<Int32>, computed: Int) {
+        guard var record = sequences[sequence], !record.isOnHost else {
+            preconditionFailure("sequence \(sequence) has no block table on the device")
+        }
+        let size = capacity.blockSize
+        precondition(
+            computed <= tokens.count && computed <= record.blocks.count * size,
+            "commit of \(computed) positions beyond the tokens or the table of sequence \(sequence)")
+        let fullBlocks = computed / size
+        guard prefixCaching, record.chainIsOpen, record.chainedBlocks < fullBlocks else { return }
+
+        while record.chainedBlocks < fullBlocks {
+            let start = tokens.startIndex + record.chainedBlocks * size
+            let blockTokens = tokens[start ..< start + size]
+            if blockTokens.contains(where: { $0 < 0 }) {
+                record.chainIsOpen = false
+                break
+            }
+            let key = BlockPrefixCache.key(parent: record.chainKey, tokens: blockTokens)
+            if !prefixCache.contains(key: key) {
+                prefixCache.insert(
+                    record.blocks[record.chainedBlocks], key: key, parentKey: record.chainKey, tokens: blockTokens)
+            }
+            record.chainKey = key
+            record.chainedBlocks += 1
+        }
+        sequences[sequence] = record
+    }
+
+    /// Drops the table of `sequence` (finished, preempted or given up). Each block loses a
+    /// reference; one that no table holds any more becomes evictable if cached, free otherwise.
+    /// Blocks enter the eviction list from the end of the table backwards, so the deepest block,
+    /// the least likely to be shared, is evicted first. A swapped-out sequence frees its host
+    /// blocks. A sequence without a table is ignored.
+    /// - Complexity: O(table length) expected.
+    public mutating func release(_ sequence: Int32) {
+        guard let record = sequences.removeValue(forKey: sequence) else { return }
+        if record.isOnHost {
+            freeHostBlocks.append(contentsOf: record.blocks.reversed())
+        } else {
+            for block in record.blocks.reversed() { dereference(block) }
+        }
+    }
+
+    // MARK: - Block states
+
+    /// Adds a reference to a cached block a sequence matched, taking it off the eviction list if
+    /// nothing held it.
+    private mutating func retain(_ block: Int32) {
+        if referenceCounts[Int(block)] == 0 { evictable.remove(block) }
+        referenceCounts[Int(block)] += 1
+    }
+
+    /// Removes a reference; a block left unheld becomes evictable (cached) or free.
+    mutating func dereference(_ block: Int32) {
+        referenceCounts[Int(block)] -= 1
+        guard referenceCounts[Int(block)] == 0 else { return }
+        if prefixCache.isCached(block) { evictable.append(block) } else { freeBlocks.append(block) }
+    }
+
+    /// Takes a block for a new table entry: a free one if any, else the least recently used
+    /// evictable one, which leaves the cache. The caller has checked availability.
+    mutating func allocate() -> Int32 {
+        let block: Int32
+        if let free = freeBlocks.popLast() {
+            block = free
+        } else {
+            guard let oldest = evictable.popOldest() else { preconditionFailure("no device block available") }
+            prefixCache.remove(oldest)
+            evictions += 1
+            block = oldest
+        }
+        referenceCounts[Int(block)] = 1
+        return block
+    }
+}

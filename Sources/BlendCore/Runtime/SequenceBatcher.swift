@@ -1,0 +1,338 @@
+/// Continuous batching with chunked prefill, prefix caching and preemption by recomputation:
+/// the machinery every policy in this package shares, so that a policy only decides *which*
+/// request to admit next.
+///
+/// Each step (vLLM V1's scheme):
+/// 1. ``beginStep()`` schedules the running sequences in admission order: the next prefill chunk
+///    or one decode token each, within the step's token budget, growing their KV tables. When
+///    the pool runs dry the most recently admitted sequence is preempted (its KV is dropped and
+///    it restarts later by recomputation, served from the prefix cache where possible).
+///    Preempted sequences are re-admitted first.
+/// 2. The policy calls ``admit(_:)`` for the requests it wants, while ``canAdmit`` holds.
+/// 3. ``finishStep(admissionBlocked:)`` returns the plan. When no sequence is prefilling and the
+///    policy cannot admit before something finishes, the plan covers many decode steps at once,
+///    as many as the free blocks allow (the engine stops at the first finish).
+///
+/// A sequence may grow to the engine's context or to the whole KV pool, whichever is smaller, so
+/// that it can always finish once it is the oldest in the batch (the newest is preempted first);
+/// it finishes with ``FinishReason/length`` there.
+///
+/// A new sequence registers its full prompt blocks in the prefix cache as soon as it is
+/// scheduled, so a request admitted later in the same step reuses them: a shared prefix is
+/// computed once even within one step.
+public struct SequenceBatcher: Sendable {
+    /// Knobs of the batcher.
+    public struct Options: Sendable, Hashable {
+        /// Token budget of one step (at most the engine's).
+        public var maxTokensPerStep: Int
+        /// Sequences in one step (at most the engine's).
+        public var maxSequences: Int
+        /// Whether prompts may be split into chunks (otherwise a prompt must fit one step).
+        public var chunkedPrefill: Bool
+        /// Whether the prefix cache is used.
+        public var prefixCaching: Bool
+        /// Round the step's token budget down to a multiple of 128, as NanoFlow sizes its batches
+        /// (a full step then holds a multiple of 128 tokens; a step the queue or memory cannot
+        /// fill runs as it is).
+        public var roundTokensTo128: Bool
+        /// Longest multi-step decode span in one plan (1 turns spans off).
+        public var maxSpan: Int
+
+        /// Creates options; `nil` limits take the engine's.
+        /// - Complexity: O(1).
+        public init(maxTokensPerStep: Int? = nil, maxSequences: Int? = nil, chunkedPrefill: Bool = true,
+                    prefixCaching: Bool = true, roundTokensTo128: Bool = false, maxSpan: Int = 4096) {
+            self.maxTokensPerStep = maxTokensPerStep ?? .max
+            self.maxSequences = maxSequences ?? .max
+            self.chunkedPrefill = chunkedPrefill
+            self.prefixCaching = prefixCaching
+            self.roundTokensTo128 = roundTokensTo128
+            self.maxSpan = maxSpan
+        }
+    }
+
+    /// What ``admit(_:)`` did with a request.
+    public enum Admission: Sendable, Hashable {
+        /// Scheduled in this step with this many prompt tokens to compute.
+        case admitted(prefillTokens: Int)
+        /// Not enough KV memory now; offer it again later.
+        case noMemory
+        /// The step has no token budget or sequence slot left; offer it again later.
+        case noBudget
+        /// It can never run on this engine (reason given); it is rejected in this step's plan.
+        case rejected(String)
+    }
+
+    /// The workload being served.
+    public let workload: Workload
+    /// The engine's capacity.
+    public let capacity: EngineCapacity
+    /// The options in force.
+    public let options: Options
+    /// The KV accounting.
+    public private(set) var kv: KVBlockManager
+
+    /// Requests in the batch, in admission order.
+    public private(set) var running: [Int32] = []
+    private var preempted: [Int32] = []
+    private var computed: [Int]
+    private var generated: [Int]
+    private var sentBlocks: [Int]
+    private var outputs: [[Int32]]
+    private var limits: [Int]
+    private var unfinished: Int
+
+    private var sequences: [ScheduledSequence] = []
+    private var rejections: [RequestRejection] = []
+    private var tokenBudget = 0
+    private var prefilling = false
+    private var preemptedThisStep = false
+
+    /// Creates a batcher for `workload` on an engine with `capacity`.
+    /// - Complexity: O(requests).
+    public init(workload: Workload, capacity: EngineCapacity, options: Options = Options()) {
+        self.workload = workload
+        self.capacity = capacity
+        var options = options
+        options.maxTokensPerStep = min(options.maxTokensPerStep, capacity.maxTokensPerStep)
+        options.maxSequences = min(options.maxSequences, capacity.maxSequencesPerStep)
+        if options.roundTokensTo128, options.maxTokensPerStep >= 128 {
+            options.maxTokensPerStep -= options.maxTokensPerStep % 128
+        }
+        self.options = options
+        kv = KVBlockManager(capacity: capacity, prefixCaching: options.prefixCaching)
+        computed = [Int](repeating: 0, count: workload.count)
+        generated = [Int](repeating: 0, count: workload.count)
+        sentBlocks = [Int](repeating: 0, count: workload.count)
+        outputs = [[Int32]](repeating: [], count: workload.count)
+        let longest = min(capacity.maxContext, capacity.deviceBlocks * capacity.blockSize)
+        limits = (0 ..< workload.count).map { index in
+            let room = longest - workload.promptLength(index)
+            let asked = workload.maxNewTokens[index]
+            return asked >= 0 ? min(Int(asked), room) : room
+        }
+        unfinished = workload.count
+    }
+
+    /// Requests not yet finished or rejected.
+    public var unfinishedRequests: Int { unfinished }
+
+    /// Whether every request has finished or been rejected.
+    public var isFinished: Bool { unfinished == 0 }
+
+    /// Tokens generated so far by `request`.
+    /// - Complexity: O(1).
+    public func generatedTokens(_ request: Int32) -> Int { generated[Int(request)] }
+
+    /// Tokens of `request` known so far: its prompt and the tokens it generated.
+    private func knownLength(_ index: Int) -> Int { workload.promptLength(index) + generated[index] }
+
+    /// The token ids of `request` at positions `range` (-1 where the engine reported none).
+    private func tokens(_ index: Int, _ range: Range<Int>) -> [Int32] {
+        let prompt = workload.promptLength(index)
+        var result: [Int32] = []
+        result.reserveCapacity(range.count)
+        let base = workload.promptOffsets[index]
+        for position in range {
+            if position < prompt {
+                result.append(workload.tokens[base + position])
+            } else {
+                let output = position - prompt
+                result.append(output < outputs[index].count ? outputs[index][output] : -1)
+            }
+        }
+        return result
+    }
+
+    /// Schedules the running sequences and re-admits preempted ones (step 1 of a step).
+    /// - Complexity: O(running sequences + blocks allocated).
+    public mutating func beginStep() {
+        sequences.removeAll(keepingCapacity: true)
+        rejections.removeAll(keepingCapacity: true)
+        tokenBudget = options.maxTokensPerStep
+        prefilling = false
+        preemptedThisStep = false
+        var position = 0
+        while position < running.count, tokenBudget > 0 {
+            let request = running[position]
+            let index = Int(request)
+            let known = knownLength(index)
+            let count = min(known - computed[index], tokenBudget)
+            let end = computed[index] + count
+            if kv.grow(request, toCover: end) == nil {
+                preemptLast()
+                continue
+            }
+            schedule(request, start: computed[index], count: count, reset: false)
+            position += 1
+        }
+        while let request = preempted.first {
+            switch admit(request) {
+            case .admitted, .rejected: preempted.removeFirst()
+            case .noMemory, .noBudget: return
+            }
+        }
+    }
+
+    /// Whether another request may be admitted in this step (budget, sequence slots, and no
+    /// preemption in this step).
+    public var canAdmit: Bool {
+        !preemptedThisStep && tokenBudget > 0 && running.count < options.maxSequences && preempted.isEmpty
+    }
+
+    /// Admits `request`: matches its prefix in the cache, allocates KV blocks and schedules its
+    /// first prefill chunk in this step.
+    /// - Complexity: O(prompt blocks).
+    public mutating func admit(_ request: Int32) -> Admission {
+        let index = Int(request)
+        let known = knownLength(index)
+        let prompt = workload.promptLength(index)
+        if prompt == 0 { return reject(request, "empty prompt") }
+        if prompt + 1 > capacity.maxContext {
+            return reject(request, "prompt of \(prompt) tokens does not fit the engine's context of \(capacity.maxContext)")
+        }
+        if capacity.blocks(forTokens: prompt + 1) > capacity.deviceBlocks {
+            return reject(request, "prompt of \(prompt) tokens needs more KV blocks than the engine has (\(capacity.deviceBlocks))")
+        }
+        if limits[index] <= 0 { return reject(request, "no room left to generate a token") }
+        if !options.chunkedPrefill, known > options.maxTokensPerStep {
+            return reject(request, "prompt of \(known) tokens exceeds the step budget of \(options.maxTokensPerStep) tokens and chunked prefill is off")
+        }
+        guard tokenBudget > 0, running.count < options.maxSequences else { return .noBudget }
+        let knownTokens = tokens(index, 0 ..< known)
+        guard let admitted = kv.admit(request, tokens: knownTokens[...], reserving: min(known, tokenBudget)) else {
+            return .noMemory
+        }
+        let remaining = known - admitted.cachedTokens
+        guard options.chunkedPrefill || remaining <= tokenBudget else {
+            kv.release(request)
+            return .noBudget
+        }
+        let count = min(remaining, tokenBudget)
+        guard kv.grow(request, toCover: admitted.cachedTokens + count) != nil else {
+            kv.release(request)
+            return .noMemory
+        }
+        computed[index] = admitted.cachedTokens
+        running.append(request)
+        schedule(request, start: admitted.cachedTokens, count: count, reset: true)
+        return .admitted(prefillTokens: count)
+    }
+
+    private mutating func reject(_ request: Int32, _ reason: String) -> Admission {
+        rejections.append(RequestRejection(request: request, reason: reason))
+        unfinished -= 1
+        return .rejected(reason)
+    }
+
+    private mutating func schedule(_ request: Int32, start: Int, count: Int, reset: Bool) {
+        let index = Int(request)
+        let end = start + count
+        let samples = end == knownLength(index)
+        if !samples || count > 1 { prefilling = true }
+        commitFullBlocks(request, start: start, end: end, reset: reset)
+        let table = kv.blockTable(request)
+        let newBlocks: [Int32] = reset ? table : Array(table[sentBlocks[index] ..< table.count])
+        sentBlocks[index] = table.count
+        sequences.append(ScheduledSequence(
+            request: request, start: start, count: count, tokens: tokens(index, start ..< end),
+            newBlocks: newBlocks, resetsBlockTable: reset, samples: samples,
+            remainingTokens: limits[index] - generated[index]))
+        tokenBudget -= count
+    }
+
+    /// Registers the full blocks this step completes in the prefix cache. Positions past the
+    /// prompt are registered only when the engine reported their tokens (a simulator reports
+    /// none, and placeholders are never cached), so a simulated decode costs nothing here.
+    private mutating func commitFullBlocks(_ request: Int32, start: Int, end: Int, reset: Bool) {
+        guard options.prefixCaching else { return }
+        let index = Int(request)
+        let prompt = workload.promptLength(index)
+        let last = min(end, prompt + outputs[index].count)
+        let block = capacity.blockSize
+        guard last / block > start / block || (reset && last >= block) else { return }
+        if last <= prompt {
+            let base = workload.promptOffsets[index]
+            kv.commit(request, tokens: workload.tokens[base ..< base + last], computed: last)
+        } else {
+            kv.commit(request, tokens: tokens(index, 0 ..< last)[...], computed: last)
+        }
+    }
+
+    /// Preempts the most recently admitted sequence. `beginStep` schedules the running sequences
+    /// in admission order, so the victim is never one already scheduled in this step and none of
+    /// its blocks were committed for work this step will not do.
+    private mutating func preemptLast() {
+        guard let victim = running.popLast() else { return }
+        kv.release(victim)
+        computed[Int(victim)] = 0
+        preempted.insert(victim, at: 0)
+        preemptedThisStep = true
+    }
+
+    /// Finishes the step and returns its plan, or `nil` when every request is done.
+    ///
+    /// - Parameter admissionBlocked: whether the policy could not admit anything more before a
+    ///   running sequence finishes (no request left, or the one it offered found no memory);
+    ///   only then may a decode-only step become a multi-step span.
+    /// - Complexity: O(sequences + blocks allocated).
+    public mutating func finishStep(admissionBlocked: Bool) -> StepPlan? {
+        if sequences.isEmpty && rejections.isEmpty && running.isEmpty && preempted.isEmpty && unfinished == 0 {
+            return nil
+        }
+        var steps = 1
+        if !prefilling, admissionBlocked || !canAdmit, options.maxSpan > 1, !sequences.isEmpty {
+            steps = spanLength()
+            if steps > 1 {
+                for slot in sequences.indices {
+                    let request = sequences[slot].request
+                    let appended = kv.grow(request, toCover: sequences[slot].end + steps - 1) ?? []
+                    sequences[slot].newBlocks += appended
+                    sentBlocks[Int(request)] += appended.count
+                }
+            }
+        }
+        return StepPlan(sequences: sequences, steps: steps, rejections: rejections,
+                        deviceBlocksInUse: kv.deviceBlocksInUse)
+    }
+
+    /// The longest span every decoding sequence can take with the blocks available.
+    private func spanLength() -> Int {
+        var limit = options.maxSpan
+        for sequence in sequences { limit = min(limit, sequence.remainingTokens) }
+        guard limit > 1 else { return 1 }
+        func fits(_ steps: Int) -> Bool {
+            var needed = 0
+            for sequence in sequences {
+                needed += kv.blocksNeeded(sequence.request, toCover: sequence.end + steps - 1)
+            }
+            return needed <= kv.availableDeviceBlocks
+        }
+        var low = 1, high = limit
+        while low < high {
+            let middle = (low + high + 1) / 2
+            if fits(middle) { low = middle } else { high = middle - 1 }
+        }
+        return low
+    }
+
+    /// Applies the engine's outcome of the plan returned last.
+    /// - Complexity: O(sequences in the plan + blocks released).
+    public mutating func observe(_ outcome: StepOutcome) {
+        var finished: [Int32] = []
+        for (sequence, result) in zip(sequences, outcome.sequences) {
+            let index = Int(sequence.request)
+            computed[index] = sequence.end + (sequence.samples ? max(0, outcome.steps - 1) : 0)
+            generated[index] += result.generated
+            outputs[index] += result.tokens
+            if result.finish != nil {
+                finished.append(sequence.request)
+            }
+        }
+        guard !finished.isEmpty else { return }
+        let done = Set(finished)
+        running.removeAll { done.contains($0) }
+        for request in finished { kv.release(request) }
+        unfinished -= finished.count
+    }
+}

@@ -1,0 +1,173 @@
+import BlendCore
+
+/// A simulated GPU engine: executes step plans instantly and reports the time a real GPU
+/// would take, from ``StepCostModel`` (a calibrated roofline with overlap and attention-kernel
+/// models).
+///
+/// The engine knows each request's true output length from `workload.outputLengths` and
+/// finishes a sequence there (reason ``FinishReason/stop``) or when its `remainingTokens` run
+/// out (``FinishReason/length``); where the true length is -1 it runs to `remainingTokens`.
+/// Schedulers see only their estimates. It returns no token ids.
+///
+/// It keeps no state between plans: a sequence's generated count follows from the plan alone
+/// (after a step that samples it has generated `end − promptLength + 1` tokens, also after a
+/// recomputation), so the engine is immutable and `Sendable` without locks, and plans may even
+/// be simulated concurrently.
+///
+/// A plan with `steps > 1` is simulated in closed form (see ``StepCostModel/spanCost(first:steps:kvLengths:)``):
+/// `execute` costs O(sequences in the plan) whatever the number of steps (plus O(steps) under
+/// split-KV).
+public final class SimulatedGPU: ExecutionEngine {
+    /// What the simulated engine can hold and compute (see ``capacity(model:hardware:options:)``).
+    public let capacity: EngineCapacity
+    /// The step-time model.
+    public let costModel: StepCostModel
+    /// The model simulated.
+    public var model: ModelSpec { costModel.model }
+    /// The hardware simulated.
+    public var hardware: HardwareSpec { costModel.hardware }
+    /// The options in force.
+    public var options: SimulationOptions { costModel.options }
+
+    /// Prompt offsets of the workload (request `i`'s prompt length is
+    /// `promptOffsets[i + 1] − promptOffsets[i]`); shared with the workload, not copied.
+    private let promptOffsets: [Int]
+    /// True output lengths of the workload, -1 where unknown.
+    private let outputLengths: [Int32]
+
+    /// Creates a simulated engine for `workload` running `model` on `hardware`.
+    /// - Complexity: O(1) (the workload's arrays are shared, not copied).
+    public init(workload: Workload, model: ModelSpec, hardware: HardwareSpec, options: SimulationOptions = .init()) {
+        precondition(options.maxTokensPerStep > 0 && options.maxSequencesPerStep > 0,
+                     "step limits must be positive")
+        capacity = SimulatedGPU.capacity(model: model, hardware: hardware, options: options)
+        costModel = StepCostModel(model: model, hardware: hardware, options: options)
+        promptOffsets = workload.promptOffsets
+        outputLengths = workload.outputLengths
+    }
+
+    /// Simulates the plan (see ``simulate(_:)``).
+    /// - Throws: ``SimulationError`` when the plan breaks the ``StepPlan`` contract.
+    /// - Complexity: O(sequences + transfers), plus O(steps) under split-KV.
+    public func execute(_ plan: StepPlan) async throws -> StepOutcome {
+        try simulate(plan)
+    }
+
+    /// Simulates the plan synchronously: its transfers, then `n = min(plan.steps, steps until the
+    /// first sequence finishes)` steps. Each sampling sequence reports `generated = n` and a
+    /// finish reason if it finished at step `n`; a prefill chunk that stops before the end of its
+    /// prompt reports 0. A plan without sequences runs no step and costs only its transfers.
+    ///
+    /// `seconds` is the combined step time plus transfers and overheads; `computeSeconds` is
+    /// GEMMs plus prefill attention and `memorySeconds` is weight plus KV reads, summed over the
+    /// steps (all-reduce and transfer time are in `seconds` only).
+    /// - Throws: ``SimulationError`` when the plan breaks the ``StepPlan`` contract.
+    /// - Complexity: O(sequences + transfers), plus O(steps + chunk) under split-KV.
+    public func simulate(_ plan: StepPlan) throws -> StepOutcome {
+        guard plan.steps >= 1 else { throw SimulationError.invalidPlan("steps is \(plan.steps), must be at least 1") }
+        let transfers = try transferSeconds(plan.transfers)
+        let sequences = plan.sequences
+        if sequences.isEmpty {
+            return StepOutcome(steps: 0, seconds: transfers, computeSeconds: 0, memorySeconds: 0, sequences: [])
+        }
+
+        // Pass 1: validate, aggregate the first step's load, find the first finish.
+        let multiStep = plan.steps > 1
+        let chunk = costModel.attention.chunkTokens
+        var load = StepLoad()
+        var steps = plan.steps
+        for index in sequences.indices {
+            let start = sequences[index].start, count = sequences[index].count
+            let samples = sequences[index].samples
+            let request = sequences[index].request
+            guard request >= 0, Int(request) < outputLengths.count else {
+                throw SimulationError.unknownRequest(request)
+            }
+            guard start >= 0, count >= 1 else {
+                throw SimulationError.invalidPlan("request \(request) computes \(count) tokens from position \(start)")
+            }
+            if multiStep && (count != 1 || !samples) {
+                throw SimulationError.invalidPlan("request \(request) is not a one-token decode in a \(plan.steps)-step plan")
+            }
+            load.add(start: start, count: count, samples: samples, chunkTokens: chunk)
+            if samples {
+                let finish = try finishStep(sequences[index])
+                if finish.step < steps { steps = finish.step }
+            }
+        }
+
+        // Pass 2: the outcome of each sequence after `steps` steps.
+        var outcomes: [SequenceOutcome] = []
+        outcomes.reserveCapacity(sequences.count)
+        for index in sequences.indices {
+            let request = sequences[index].request
+            guard sequences[index].samples else {
+                outcomes.append(SequenceOutcome(request: request, generated: 0))
+                continue
+            }
+            let finish = try finishStep(sequences[index])
+            outcomes.append(SequenceOutcome(request: request, generated: steps,
+                                            finish: finish.step == steps ? finish.reason : nil))
+        }
+
+        let cost = steps == 1
+            ? costModel.stepCost(load)
+            : costModel.spanCost(first: load, steps: steps, kvLengths: sequences.lazy.map { $0.start + 1 })
+        return StepOutcome(steps: steps, seconds: cost.seconds + transfers, computeSeconds: cost.computeSeconds,
+                           memorySeconds: cost.memorySeconds, sequences: outcomes)
+    }
+
+    /// BlendServe's practical optimal time of a request set under this engine's rates (see
+    /// ``StepCostModel/optimalSeconds(_:)``), for reports of "fraction of optimal".
+    /// - Complexity: O(1).
+    public func optimalSeconds(_ totals: ResourceTotals) -> Double {
+        costModel.optimalSeconds(totals)
+    }
+
+    // MARK: Helpers
+
+    /// The step of this plan (1-based) at which a sampling sequence finishes if the plan ran
+    /// long enough, and why: its true output length (`stop`) or its remaining tokens (`length`),
+    /// the true length winning a tie.
+    @inline(__always)
+    private func finishStep(_ sequence: ScheduledSequence) throws -> (step: Int, reason: FinishReason) {
+        let request = Int(sequence.request)
+        let prompt = promptOffsets[request + 1] - promptOffsets[request]
+        // Tokens generated before this plan's first sample.
+        let before = sequence.end - prompt
+        guard before >= 0 else {
+            throw SimulationError.invalidPlan(
+                "request \(request) samples at position \(sequence.end), before the end of its \(prompt)-token prompt")
+        }
+        let limit = max(1, sequence.remainingTokens)
+        let trueLength = Int(outputLengths[request])
+        if trueLength >= 0 {
+            let natural = max(1, trueLength - before)
+            if natural <= limit { return (natural, .stop) }
+        }
+        return (limit, .length)
+    }
+
+    /// Seconds of the plan's block copies; refuses copies the machine has no path for.
+    private func transferSeconds(_ transfers: [BlockTransfer]) throws -> Double {
+        guard !transfers.isEmpty else { return 0 }
+        var host = 0, device = 0
+        for transfer in transfers {
+            switch transfer.direction {
+            case .deviceToHost, .hostToDevice: host += 1
+            case .deviceToDevice: device += 1
+            }
+        }
+        if host > 0 && capacity.hostBlocks == 0 {
+            throw SimulationError.missingResource("\(host) host-tier block copies, but the engine has no host tier (hostMemoryBytes is 0)")
+        }
+        if host > 0 && hardware.hostLinkBandwidth <= 0 {
+            throw SimulationError.missingResource("host-tier block copies without a host link (hostLinkBandwidth is 0)")
+        }
+        let seconds = costModel.transferSeconds(hostBlocks: host, deviceCopies: device)
+        guard seconds.isFinite else {
+            throw SimulationError.missingResource("device-to-device copies over a peer link the hardware does not have")
+        }
+        return seconds
+    }
+}
