@@ -56,4 +56,20 @@ public enum AdmissionOrder {
         tree.sortChildren(by: weight)
         return tree.dfsRequestOrder()
     }
+
+    /// SGLang's `lpm` refinement: while at most ``longestPrefixMatchWindow`` requests wait, sort
+    /// them by the prompt prefix they would find in the prefix cache now (longest first, input
+    /// order among ties); with more waiting, SGLang skips the expensive matching and runs FCFS.
+    /// - Complexity: O(w · prompt length + w log w) per step for w waiting requests, when sorting.
+    public static let longestPrefixMatch: @Sendable (inout ArraySlice<Int32>, SequenceBatcher) -> Void = { waiting, batcher in
+        guard waiting.count <= longestPrefixMatchWindow else { return }
+        let keyed = waiting.map { request in
+            (request, batcher.kv.cachedPrefixLength(of: batcher.workload.prompt(Int(request))))
+        }
+        let sorted = keyed.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
+        for (offset, entry) in sorted.enumerated() { waiting[waiting.startIndex + offset] = entry.0 }
+    }
+
+    /// The waiting-queue length above which SGLang's `lpm` falls back to FCFS (128).
+    public static let longestPrefixMatchWindow = 128
 }

@@ -10,6 +10,7 @@ Usage: blendserve <command> [options]
 Commands:
   workload   Generate the papers' synthetic workloads as trace JSONL.
   analyze    Print a workload's statistics, density and optimal time.
+  simulate   Run a workload through a scheduling policy on the simulated GPU.
   bench      Run the package's performance benchmarks (use a release build).
 
 Run 'blendserve <command> --help' for a command's options.
@@ -19,13 +20,14 @@ Documentation: Docs/README.md.
 /// A subcommand: its `--help` text and what runs it.
 struct Subcommand {
     var help: String
-    var run: ([String]) throws -> Int32
+    var run: ([String]) async throws -> Int32
 }
 
 let commands: [String: Subcommand] = [
     "workload": Subcommand(help: WorkloadCommand.help, run: WorkloadCommand.run),
     "analyze": Subcommand(help: AnalyzeCommand.help, run: AnalyzeCommand.run),
     "bench": Subcommand(help: BenchCommand.help, run: BenchCommand.run),
+    "simulate": Subcommand(help: SimulateCommand.help, run: SimulateCommand.run),
 ]
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -40,7 +42,7 @@ if arguments.isEmpty || ["--help", "-h", "help"].contains(arguments[0]) {
             print(command.help)
             status = 0
         } else {
-            status = try command.run(rest)
+            status = try await command.run(rest)
         }
     } catch let error as UsageError {
         Output.error("error: \(error.description)")

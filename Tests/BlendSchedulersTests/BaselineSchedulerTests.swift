@@ -16,14 +16,14 @@ final class BaselineSchedulerTests: XCTestCase {
         return workload
     }
 
-    private func policies(seed: UInt64, options: SequenceBatcher.Options) -> [OrderedScheduler] {
-        [
-            OrderedScheduler(name: "fcfs", options: options, order: AdmissionOrder.fcfs),
-            OrderedScheduler(name: "dfs", options: options, order: AdmissionOrder.dfs),
-            OrderedScheduler(name: "balance", options: options, order: AdmissionOrder.balance(seed: seed)),
-            OrderedScheduler(name: "lof", options: options, order: AdmissionOrder.longestOutputFirst),
-            OrderedScheduler(name: "dfs-weight", options: options, order: AdmissionOrder.dfsWeight),
-        ]
+    private func policies(seed: UInt64, options: SequenceBatcher.Options) -> [any BatchScheduler] {
+        PolicyCatalog.names.map { try! PolicyCatalog.make($0, options: options, seed: seed) }
+    }
+
+    private func run<S: BatchScheduler>(_ scheduler: S, engine: CheckingEngine, workload: Workload) async -> RunResult {
+        var runner = OfflineRunner(scheduler: scheduler, engine: engine, workload: workload)
+        runner.idlePlanLimit = 200
+        return await runner.run()
     }
 
     func testRunnerNeverLosesARequestUnderRandomCapacitiesAndPolicies() async {
@@ -40,9 +40,7 @@ final class BaselineSchedulerTests: XCTestCase {
             for scheduler in policies(seed: seed, options: options) {
                 let context = "seed \(seed) \(scheduler.name) \(capacity) \(options)"
                 let engine = CheckingEngine(workload: workload, capacity: capacity)
-                var runner = OfflineRunner(scheduler: scheduler, engine: engine, workload: workload)
-                runner.idlePlanLimit = 200
-                let result = await runner.run()
+                let result = await run(scheduler, engine: engine, workload: workload)
                 XCTAssertNil(result.failure, context)
                 XCTAssertEqual(engine.problemList, [], context)
                 XCTAssertEqual(result.results.count, workload.count, context)

@@ -73,15 +73,19 @@ final class CheckingEngine: ExecutionEngine, @unchecked Sendable {
             }
             if plan.steps > 1 {
                 for position in sequence.end ..< sequence.end + plan.steps - 1 {
-                    if let slot = slot(table, position) { slots[slot] = -1 }
+                    if let slot = slot(table, position) { slots[slot] = SequenceBatcher.placeholderToken(request: sequence.request, position: position) }
                 }
             }
         }
-        // ... then every sequence must find its own prompt tokens in the positions before its span.
+        // ... then every sequence must find its own tokens (prompt, or the placeholders of the
+        // tokens it generated before a preemption) in the positions before its span.
         for sequence in plan.sequences where sequence.resetsBlockTable && sequence.start > 0 {
             let table = tables[sequence.request]!
-            for position in 0 ..< min(sequence.start, workload.promptLength(Int(sequence.request))) {
-                let expected = workload.tokens[workload.promptOffsets[Int(sequence.request)] + position]
+            let prompt = workload.promptLength(Int(sequence.request))
+            for position in 0 ..< sequence.start {
+                let expected = position < prompt
+                    ? workload.tokens[workload.promptOffsets[Int(sequence.request)] + position]
+                    : SequenceBatcher.placeholderToken(request: sequence.request, position: position)
                 if let slot = slot(table, position), slots[slot] != expected {
                     problems.append("request \(sequence.request): cached position \(position) holds \(slots[slot]), not \(expected)")
                     break

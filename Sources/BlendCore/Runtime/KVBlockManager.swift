@@ -124,10 +124,37 @@ public struct KVBlockManager: Sendable, Equatable {
         _ sequence: Int32, tokens: ArraySlice<Int32>, reserving reservedTokens: Int
     ) -> (cachedTokens: Int, blocks: [Int32])? {
         precondition(sequences[sequence] == nil, "sequence \(sequence) already has a block table")
+        var (blocks, chainKey, evictableHits) = cachedBlocks(of: tokens)
+        blocks.reserveCapacity(max(blocks.count, capacity.blocks(forTokens: reservedTokens)))
+        let size = capacity.blockSize
+        let hits = blocks.count
+        let cachedTokens = hits * size
+        let newBlocks = capacity.blocks(forTokens: max(reservedTokens, cachedTokens)) - hits
+        guard newBlocks <= availableDeviceBlocks - evictableHits else { return nil }
+
+        for block in blocks { retain(block) }
+        for _ in 0 ..< newBlocks { blocks.append(allocate()) }
+        sequences[sequence] = SequenceBlocks(blocks: blocks, chainedBlocks: hits, chainKey: chainKey)
+        cachedTokensMatched += cachedTokens
+        tokensAdmitted += tokens.count
+        return (cachedTokens, blocks)
+    }
+
+    /// Positions of `tokens` an admission would find in the prefix cache now (a multiple of the
+    /// block size, at most `tokens.count - 1`), without changing anything: what SGLang's
+    /// longest-prefix-match policy sorts by.
+    /// - Complexity: O(tokens.count) expected.
+    public func cachedPrefixLength(of tokens: ArraySlice<Int32>) -> Int {
+        cachedBlocks(of: tokens).blocks.count * capacity.blockSize
+    }
+
+    /// Walks the hash chain over `tokens` block by block: the cached blocks of its longest cached
+    /// prefix (capped so the last token is computed), the chain key after them, and how many of
+    /// them are evictable (unreferenced).
+    private func cachedBlocks(of tokens: ArraySlice<Int32>) -> (blocks: [Int32], chainKey: UInt64, evictableHits: Int) {
         let size = capacity.blockSize
         let reusableBlocks = prefixCaching ? max(tokens.count - 1, 0) / size : 0
         var blocks: [Int32] = []
-        blocks.reserveCapacity(max(reusableBlocks, capacity.blocks(forTokens: reservedTokens)))
         var chainKey = BlockPrefixCache.rootKey
         var evictableHits = 0
         var start = tokens.startIndex
@@ -140,17 +167,7 @@ public struct KVBlockManager: Sendable, Equatable {
             chainKey = key
             start += size
         }
-        let hits = blocks.count
-        let cachedTokens = hits * size
-        let newBlocks = capacity.blocks(forTokens: max(reservedTokens, cachedTokens)) - hits
-        guard newBlocks <= availableDeviceBlocks - evictableHits else { return nil }
-
-        for block in blocks { retain(block) }
-        for _ in 0 ..< newBlocks { blocks.append(allocate()) }
-        sequences[sequence] = SequenceBlocks(blocks: blocks, chainedBlocks: hits, chainKey: chainKey)
-        cachedTokensMatched += cachedTokens
-        tokensAdmitted += tokens.count
-        return (cachedTokens, blocks)
+        return (blocks, chainKey, evictableHits)
     }
 
     /// Appends blocks to the table of `sequence` until it covers positions `0 ..< tokens`.
@@ -185,23 +202,27 @@ public struct KVBlockManager: Sendable, Equatable {
     /// That is safe because an engine writes every scheduled token's K/V before attention reads
     /// any (see ``ExecutionEngine``). With `prefixCaching` off it does nothing.
     ///
-    /// - Precondition: `sequence` has a table on the device covering `computed` positions, and
-    ///   `computed <= tokens.count`; `tokens` starts at position 0 and agrees with the tokens the
-    ///   sequence was admitted with.
+    /// `tokens` holds the sequence's tokens from `position` on; it must start at or before the
+    /// first block not yet chained (``chainedPositions(_:)``), so a caller that commits as blocks
+    /// fill need not rebuild the whole sequence each time.
+    /// - Precondition: `sequence` has a table on the device covering `computed` positions,
+    ///   `computed <= position + tokens.count`, and the tokens agree with those the sequence was
+    ///   admitted with.
     /// - Complexity: O(tokens in newly full blocks) expected; O(1) when no block became full.
-    public mutating func commit(_ sequence: Int32, tokens: ArraySlice<Int32>, computed: Int) {
+    public mutating func commit(_ sequence: Int32, tokens: ArraySlice<Int32>, startingAt position: Int = 0, computed: Int) {
         guard var record = sequences[sequence], !record.isOnHost else {
             preconditionFailure("sequence \(sequence) has no block table on the device")
         }
         let size = capacity.blockSize
         precondition(
-            computed <= tokens.count && computed <= record.blocks.count * size,
+            computed <= position + tokens.count && computed <= record.blocks.count * size,
             "commit of \(computed) positions beyond the tokens or the table of sequence \(sequence)")
         let fullBlocks = computed / size
         guard prefixCaching, record.chainIsOpen, record.chainedBlocks < fullBlocks else { return }
+        precondition(position <= record.chainedBlocks * size, "commit needs the tokens from position \(record.chainedBlocks * size)")
 
         while record.chainedBlocks < fullBlocks {
-            let start = tokens.startIndex + record.chainedBlocks * size
+            let start = tokens.startIndex + record.chainedBlocks * size - position
             let blockTokens = tokens[start ..< start + size]
             if blockTokens.contains(where: { $0 < 0 }) {
                 record.chainIsOpen = false
@@ -216,6 +237,15 @@ public struct KVBlockManager: Sendable, Equatable {
             record.chainedBlocks += 1
         }
         sequences[sequence] = record
+    }
+
+    /// Positions of `sequence` already followed by the prefix cache's hash chain (a multiple of
+    /// the block size): a commit needs tokens only from there on. `nil` when the sequence has no
+    /// device table, or when its chain stopped at a block that can never be cached.
+    /// - Complexity: O(1) expected.
+    public func chainedPositions(_ sequence: Int32) -> Int? {
+        guard let record = sequences[sequence], !record.isOnHost, record.chainIsOpen else { return nil }
+        return record.chainedBlocks * capacity.blockSize
     }
 
     /// Drops the table of `sequence` (finished, preempted or given up). Each block loses a

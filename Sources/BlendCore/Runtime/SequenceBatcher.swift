@@ -127,7 +127,9 @@ public struct SequenceBatcher: Sendable {
     /// Tokens of `request` known so far: its prompt and the tokens it generated.
     private func knownLength(_ index: Int) -> Int { workload.promptLength(index) + generated[index] }
 
-    /// The token ids of `request` at positions `range` (-1 where the engine reported none).
+    /// The token ids of `request` at positions `range`: prompt tokens, tokens the engine
+    /// reported, and for positions whose token the engine never reported (a simulator samples
+    /// nothing) a ``placeholderToken(request:position:)``.
     private func tokens(_ index: Int, _ range: Range<Int>) -> [Int32] {
         let prompt = workload.promptLength(index)
         var result: [Int32] = []
@@ -138,10 +140,21 @@ public struct SequenceBatcher: Sendable {
                 result.append(workload.tokens[base + position])
             } else {
                 let output = position - prompt
-                result.append(output < outputs[index].count ? outputs[index][output] : -1)
+                result.append(output < outputs[index].count
+                    ? outputs[index][output] : Self.placeholderToken(request: Int32(index), position: position))
             }
         }
         return result
+    }
+
+    /// The stand-in id for a generated token an engine did not report: non-negative, fixed by the
+    /// request and the position, and different between requests, so the blocks of a simulated
+    /// sequence's output are cached (and found again after a preemption) like real ones, without
+    /// ever matching another request's.
+    /// - Complexity: O(1).
+    public static func placeholderToken(request: Int32, position: Int) -> Int32 {
+        let mixed = SeededGenerator.mix(UInt64(UInt32(bitPattern: request)) << 32 | UInt64(UInt32(truncatingIfNeeded: position)))
+        return Int32(truncatingIfNeeded: mixed & 0x3FFF_FFFF)
     }
 
     /// Schedules the running sequences and re-admits preempted ones (step 1 of a step).
@@ -230,7 +243,7 @@ public struct SequenceBatcher: Sendable {
         let end = start + count
         let samples = end == knownLength(index)
         if !samples || count > 1 { prefilling = true }
-        commitFullBlocks(request, start: start, end: end, reset: reset)
+        commitFullBlocks(request, end: end)
         let table = kv.blockTable(request)
         let newBlocks: [Int32] = reset ? table : Array(table[sentBlocks[index] ..< table.count])
         sentBlocks[index] = table.count
@@ -241,21 +254,18 @@ public struct SequenceBatcher: Sendable {
         tokenBudget -= count
     }
 
-    /// Registers the full blocks this step completes in the prefix cache. Positions past the
-    /// prompt are registered only when the engine reported their tokens (a simulator reports
-    /// none, and placeholders are never cached), so a simulated decode costs nothing here.
-    private mutating func commitFullBlocks(_ request: Int32, start: Int, end: Int, reset: Bool) {
-        guard options.prefixCaching else { return }
+    /// Registers the full blocks this step completes in the prefix cache, building only the
+    /// tokens of blocks the cache has not followed yet.
+    private mutating func commitFullBlocks(_ request: Int32, end: Int) {
+        guard options.prefixCaching, let chained = kv.chainedPositions(request),
+              end / capacity.blockSize * capacity.blockSize > chained else { return }
         let index = Int(request)
         let prompt = workload.promptLength(index)
-        let last = min(end, prompt + outputs[index].count)
-        let block = capacity.blockSize
-        guard last / block > start / block || (reset && last >= block) else { return }
-        if last <= prompt {
+        if end <= prompt {
             let base = workload.promptOffsets[index]
-            kv.commit(request, tokens: workload.tokens[base ..< base + last], computed: last)
+            kv.commit(request, tokens: workload.tokens[base + chained ..< base + end], startingAt: chained, computed: end)
         } else {
-            kv.commit(request, tokens: tokens(index, 0 ..< last)[...], computed: last)
+            kv.commit(request, tokens: tokens(index, chained ..< end)[...], startingAt: chained, computed: end)
         }
     }
 

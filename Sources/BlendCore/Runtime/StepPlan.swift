@@ -13,7 +13,8 @@ public struct ScheduledSequence: Sendable, Hashable {
     public var count: Int
     /// The token ids at positions `start ..< start + count`: prompt tokens, or previously sampled
     /// tokens (a decode step's input, or a recomputation after preemption). A position whose
-    /// token the engine never reported (a simulator samples nothing) holds -1.
+    /// token the engine never reported (a simulator samples nothing) holds a placeholder
+    /// (``SequenceBatcher/placeholderToken(request:position:)``).
     public var tokens: [Int32]
     /// Device blocks appended to the sequence's block table before this step. With
     /// ``resetsBlockTable`` they are the whole table.

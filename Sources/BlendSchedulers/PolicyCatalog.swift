@@ -1,0 +1,47 @@
+import BlendCore
+
+/// The policies selectable by name (`--policy`, `--policies`), and how each is built.
+public enum PolicyCatalog {
+    /// An unknown policy name.
+    public struct UnknownPolicy: Error, CustomStringConvertible {
+        /// The name that was asked for.
+        public var name: String
+        /// A one-line message listing the known names.
+        public var description: String {
+            "unknown policy '\(name)' (policies: \(PolicyCatalog.names.joined(separator: ", ")))"
+        }
+    }
+
+    /// Every policy name, in the order help texts list them.
+    public static let names = ["fcfs", "dfs", "balance", "lpm", "dfs-weight", "lof"]
+
+    /// One line per policy for help texts.
+    public static let summaries: [String: String] = [
+        "fcfs": "input order (vLLM/SGLang default): continuous batching, chunked prefill, token budget",
+        "dfs": "the trace pre-sorted in prefix-tree DFS order, with prefix caching (vLLM-/SGLang-/NanoFlow-DFS)",
+        "balance": "a seeded random order (NanoFlow-Balance): mixes resources, loses sharing",
+        "lpm": "SGLang's longest prefix match (FCFS while more than 128 requests wait)",
+        "dfs-weight": "SGLang's dfs-weight: DFS with the most-populated branches first",
+        "lof": "longest output first by max_tokens (SGLang's lof)",
+    ]
+
+    /// Builds the policy called `name`.
+    /// - Parameters:
+    ///   - options: the batching options (token budget, chunking, 128-token rounding, ...).
+    ///   - seed: the seed of randomised policies.
+    /// - Throws: ``UnknownPolicy``.
+    /// - Complexity: O(1); preprocessing happens in `prepare`.
+    public static func make(_ name: String, options: SequenceBatcher.Options = .init(), seed: UInt64 = 1) throws -> any BatchScheduler {
+        switch name {
+        case "fcfs": return OrderedScheduler(name: name, options: options, order: AdmissionOrder.fcfs)
+        case "dfs": return OrderedScheduler(name: name, options: options, order: AdmissionOrder.dfs)
+        case "balance": return OrderedScheduler(name: name, options: options, order: AdmissionOrder.balance(seed: seed))
+        case "lpm":
+            return OrderedScheduler(name: name, options: options, order: AdmissionOrder.fcfs,
+                                    refine: AdmissionOrder.longestPrefixMatch)
+        case "dfs-weight": return OrderedScheduler(name: name, options: options, order: AdmissionOrder.dfsWeight)
+        case "lof": return OrderedScheduler(name: name, options: options, order: AdmissionOrder.longestOutputFirst)
+        default: throw UnknownPolicy(name: name)
+        }
+    }
+}

@@ -1,0 +1,173 @@
+import BlendCore
+import BlendSchedulers
+import BlendSim
+import Foundation
+
+/// The options `simulate` and `compare` share, and running one policy on BlendSim with them.
+struct SimulationJob {
+    static let valuedOptions: Set<String> = [
+        "model", "gpu", "mode", "attention", "interference", "max-batch-tokens", "max-sequences",
+        "block-size", "host-memory-gb", "seed", "timeline",
+    ]
+    static let switchOptions: Set<String> = ["json", "round-128", "no-prefix-caching", "quiet"]
+
+    static let optionsHelp = """
+      --model M               model preset or config.json (default llama-3.1-8b)
+      --gpu G                 GPU preset, NAME:xN for tensor parallelism, or custom:... (default a100-80gb)
+      --mode M                sequential (compute + memory, vLLM/SGLang-like) or overlapped
+                              (NanoFlow-like; default)
+      --attention A           decode-attention kernel model: ideal (default), unsplit, split-kv
+      --interference F        overlapped-mode interference factor (default 0.15)
+      --max-batch-tokens N    tokens per step (default 8192)
+      --max-sequences N       sequences per step (default 2048)
+      --block-size N          KV block size in tokens (default 16)
+      --host-memory-gb G      host-memory KV tier (default 0)
+      --round-128             round the step token budget to a multiple of 128, as NanoFlow does
+      --no-prefix-caching     turn the runtime prefix cache off
+      --seed S                seed of randomised policies (default 1)
+      --quiet                 no progress line on standard error
+    """
+
+    let workload: Workload
+    let model: ModelSpec
+    let gpu: HardwareSpec
+    let simulation: SimulationOptions
+    let batching: SequenceBatcher.Options
+    let seed: UInt64
+    let uniquePromptTokens: Int
+    let totals: ResourceTotals
+    let showsProgress: Bool
+
+    /// Reads the workload named by the command's positional argument and the shared options.
+    init(path: String, options: CommandLineArguments, command: String) throws {
+        model = try resolveModel(options.string("model") ?? "llama-3.1-8b")
+        gpu = try resolveGPU(options.string("gpu") ?? "a100-80gb")
+        var simulation = SimulationOptions()
+        switch options.string("mode") ?? "overlapped" {
+        case "sequential": simulation.mode = .sequential
+        case "overlapped": simulation.mode = .overlapped
+        case let other: throw UsageError(description: "\(command): --mode must be sequential or overlapped, got '\(other)'")
+        }
+        switch options.string("attention") ?? "ideal" {
+        case "ideal": simulation.attention = .ideal
+        case "unsplit": simulation.attention = .unsplit
+        case "split-kv": simulation.attention = .splitKV(chunkTokens: 512)
+        case let other: throw UsageError(description: "\(command): --attention must be ideal, unsplit or split-kv, got '\(other)'")
+        }
+        simulation.interference = try options.number("interference", default: simulation.interference, in: 0 ... 1)!
+        simulation.maxTokensPerStep = try options.integer("max-batch-tokens", default: simulation.maxTokensPerStep, in: 16 ... 1 << 20)!
+        simulation.maxSequencesPerStep = try options.integer("max-sequences", default: simulation.maxSequencesPerStep, in: 1 ... 1 << 20)!
+        simulation.blockSize = try options.integer("block-size", default: simulation.blockSize, in: 1 ... 4096)!
+        simulation.hostMemoryBytes = try options.number("host-memory-gb", default: 0, in: 0 ... 1e6)! * 1e9
+        self.simulation = simulation
+        batching = SequenceBatcher.Options(prefixCaching: !options.flag("no-prefix-caching"),
+                                           roundTokensTo128: options.flag("round-128"))
+        seed = try options.seed("seed", default: 1)
+        showsProgress = !options.flag("quiet") && !options.flag("json") && isatty(STDERR_FILENO) != 0
+
+        let reader = WorkloadReader(options: .init(vocabSize: model.vocabSize, maxPromptLength: model.maxContext))
+        let result: WorkloadReadResult
+        do {
+            result = try reader.read(contentsOfFile: path)
+        } catch {
+            throw CommandFailure(description: "\(command): \(error)")
+        }
+        for error in result.errors.prefix(AnalyzeCommand.shownErrors) { Output.error("\(path): \(error)") }
+        if result.errors.count > AnalyzeCommand.shownErrors {
+            Output.error("\(path): ... and \(result.errors.count - AnalyzeCommand.shownErrors) more rejected lines")
+        }
+        rejectedLines = result.errors.count
+        lines = result.lines
+        workload = result.workload
+        uniquePromptTokens = PrefixTree(workload: workload).uniquePromptTokens
+        var totals = ResourceTotals()
+        for index in 0 ..< workload.count {
+            totals += ResourceTotals(prompt: workload.promptLength(index),
+                                     output: workload.plannedOutputLength(index, fallback: 256), unique: 0)
+        }
+        totals.uniquePromptTokens = uniquePromptTokens
+        self.totals = totals
+    }
+
+    /// Malformed input lines (reported on standard error).
+    private(set) var rejectedLines = 0
+    /// Non-empty input lines.
+    private(set) var lines = 0
+
+    /// Runs `policy` on a fresh simulated GPU.
+    func run(policy: String, recordsTimeline: Bool) async throws -> (result: RunResult, wallSeconds: Double) {
+        let scheduler: any BatchScheduler
+        do {
+            scheduler = try PolicyCatalog.make(policy, options: batching, seed: seed)
+        } catch {
+            throw UsageError(description: "\(error)")
+        }
+        let engine = SimulatedGPU(workload: workload, model: model, hardware: gpu, options: simulation)
+        let start = Date()
+        let result = await run(scheduler, engine: engine, recordsTimeline: recordsTimeline)
+        if showsProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        return (result, Date().timeIntervalSince(start))
+    }
+
+    private func run<S: BatchScheduler>(_ scheduler: S, engine: SimulatedGPU, recordsTimeline: Bool) async -> RunResult {
+        var runner = OfflineRunner(scheduler: scheduler, engine: engine, workload: workload)
+        runner.uniquePromptTokens = uniquePromptTokens
+        runner.optimalSeconds = engine.optimalSeconds(totals)
+        runner.recordsTimeline = recordsTimeline
+        if showsProgress {
+            let name = scheduler.name
+            runner.progress = { progress in
+                let line = String(format: "\r%@: %d/%d requests, %.0f s simulated, %d steps", name,
+                                  progress.done, progress.total, progress.runSeconds, progress.engineSteps)
+                FileHandle.standardError.write(Data(line.utf8))
+            }
+        }
+        return await runner.run()
+    }
+
+    /// The report as the JSON object `simulate --json` prints.
+    static func json(_ report: RunReport, wallSeconds: Double) -> [String: Any] {
+        var object: [String: Any] = [
+            "policy": report.policy,
+            "requests": report.requests,
+            "requests_finished": report.requestsFinished,
+            "requests_failed": report.requestsFailed,
+            "prompt_tokens": report.promptTokens,
+            "output_tokens": report.outputTokens,
+            "throughput_tokens_per_s": report.throughputTokensPerSecond,
+            "output_tokens_per_s": report.outputTokensPerSecond,
+            "makespan_seconds": report.makespanSeconds,
+            "prefix_hit_ratio": report.prefixHitRatio,
+            "optimal_prefix_hit_ratio": report.optimalPrefixHitRatio,
+            "prefix_hit_ratio_of_optimal": report.hitRatioOfOptimal,
+            "p50_tpot_seconds": report.timePerOutputToken.p50,
+            "p99_tpot_seconds": report.timePerOutputToken.p99,
+            "p50_ttft_seconds": report.timeToFirstToken.p50,
+            "p99_ttft_seconds": report.timeToFirstToken.p99,
+            "scheduler_seconds_per_step": report.schedulerSecondsPerStep,
+            "scheduler_seconds_per_plan": report.schedulerSecondsPerPlan,
+            "engine_steps": report.engineSteps,
+            "plans": report.plans,
+            "preemptions": report.preemptions,
+            "wall_seconds": wallSeconds,
+            "simulated_tokens_per_wall_second": wallSeconds > 0 ? Double(report.promptTokens + report.outputTokens) / wallSeconds : 0,
+        ]
+        object["optimal_seconds"] = report.optimalSeconds ?? NSNull()
+        object["fraction_of_optimal"] = report.fractionOfOptimal ?? NSNull()
+        return object
+    }
+
+    /// Writes the timeline as CSV, one row per plan.
+    static func writeTimeline(_ timeline: [TimelineEntry], to path: String) throws {
+        var text = "start_seconds,seconds,steps,compute_seconds,memory_seconds,sequences,tokens_per_step,kv_blocks_in_use\n"
+        for entry in timeline {
+            text += "\(entry.start),\(entry.seconds),\(entry.steps),\(entry.computeSeconds.map { "\($0)" } ?? ""),"
+            text += "\(entry.memorySeconds.map { "\($0)" } ?? ""),\(entry.sequences),\(entry.tokens),\(entry.deviceBlocksInUse)\n"
+        }
+        do {
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+        } catch {
+            throw CommandFailure(description: "cannot write \(path): \(error.localizedDescription)")
+        }
+    }
+}
