@@ -118,18 +118,19 @@ extension DualScanner {
     /// Algorithm 3 for the units the cursors are in: partitions ``memory`` with eq. (10) using the
     /// units' ``ScanUnit/density`` and ``rootDensity``, then sizes each side's steady state.
     ///
-    /// For a side with memory `M_s`, whose unit has mean prefill tokens `p` and mean output length
-    /// `d`:
-    /// - `p` is ``ScanUnit/meanPrefillTokens`` (unique prompt tokens per request), not the mean
-    ///   prompt length. It is the work prefill really does once the unit's shared prefixes are
-    ///   cached, and, with a prefix cache holding shared blocks once, the KV each request adds. The
-    ///   paper leaves this open.
-    /// - `d` is ``ScanUnit/meanOutputLength`` (estimated output length).
-    /// - `N = M_s / ((p + d/2)·kvBytesPerToken)`, `C = N·p/d`.
-    /// - `d = 0` (a prefill-only unit): `N = M_s / (p·kvBytesPerToken)` as above, and
-    ///   `C = N·p = M_s / kvBytesPerToken`, the side's whole memory in tokens, instead of the
-    ///   formula's infinity: such requests leave the batch right after prefill, so the side's
-    ///   memory is the only limit on how much it may prefill per step.
+    /// For a side with memory `M_s`, whose unit has mean prompt length `p`, mean prefill tokens
+    /// `p_u` (unique prompt tokens per request, ``ScanUnit/meanPrefillTokens``) and mean output
+    /// length `d` (estimated):
+    /// - `N = M_s / ((p + d/2)·kvBytesPerToken)`: the requests in flight. The full prompt counts,
+    ///   as in the paper, because eq. (10) weighs the sides by the KV *read* each step, and
+    ///   decode attention reads every sequence's whole KV even where a prefix is shared. (The
+    ///   capacity those requests hold is then at most `M_s`: shared blocks are stored once.)
+    /// - `C = N·p_u/d`: the prefill tokens per step that replace the `N/d` requests finishing each
+    ///   step; shared prefixes are cached, so only `p_u` tokens each are computed. With this pair
+    ///   a side's compute per step over its KV reads per step is the unit's density, which is what
+    ///   makes the blend hit the target. The paper leaves both choices open.
+    /// - `d = 0` (a prefill-only unit): `C = N·p_u`, one step's worth of the side's requests,
+    ///   instead of the formula's infinity.
     /// - `p + d/2 = 0` (requests with no tokens at all): `N = 0`, `C = 0`; such requests need
     ///   neither memory nor prefill tokens, so a zero budget does not hold them back in a policy
     ///   that admits while the tokens stay within the budget.
@@ -157,15 +158,16 @@ extension DualScanner {
     /// Steps 2 and 3 of Algorithm 3 for one side.
     private func sideBudget(unit index: Int, memory sideMemory: Double) -> SideBudget {
         let unit = scanOrder.units[index]
-        let p = unit.meanPrefillTokens
+        let prompt = unit.meanPromptLength
+        let prefill = unit.meanPrefillTokens
         let d = unit.meanOutputLength
-        let kvTokensPerRequest = p + d / 2
+        let kvTokensPerRequest = prompt + d / 2
         guard sideMemory > 0, kvTokensPerRequest > 0 else {
             return .empty(unit: index, density: unit.density)
         }
         let kvBytes = Double(kvBytesPerToken)
         let decodeRequests = sideMemory / (kvTokensPerRequest * kvBytes)
-        let prefillTokens = d > 0 ? decodeRequests * p / d : sideMemory / kvBytes
+        let prefillTokens = d > 0 ? decodeRequests * prefill / d : decodeRequests * prefill
         return SideBudget(
             unit: index, density: unit.density, memory: sideMemory,
             decodeRequests: decodeRequests, prefillTokens: prefillTokens)

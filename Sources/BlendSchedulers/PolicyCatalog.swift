@@ -13,7 +13,7 @@ public enum PolicyCatalog {
     }
 
     /// Every policy name, in the order help texts list them.
-    public static let names = ["fcfs", "dfs", "balance", "lpm", "dfs-weight", "lof"]
+    public static let names = ["fcfs", "dfs", "balance", "lpm", "dfs-weight", "lof", "blendserve"]
 
     /// One line per policy for help texts.
     public static let summaries: [String: String] = [
@@ -23,15 +23,19 @@ public enum PolicyCatalog {
         "lpm": "SGLang's longest prefix match (FCFS while more than 128 requests wait)",
         "dfs-weight": "SGLang's dfs-weight: DFS with the most-populated branches first",
         "lof": "longest output first by max_tokens (SGLang's lof)",
+        "blendserve": "BlendServe: 1% sampled warm-up, density-sorted prefix tree, dual scan with memory partition",
     ]
 
     /// Builds the policy called `name`.
     /// - Parameters:
     ///   - options: the batching options (token budget, chunking, 128-token rounding, ...).
-    ///   - seed: the seed of randomised policies.
+    ///   - seed: the seed of randomised policies (and of BlendServe's sample).
+    ///   - costModel: the engine's model and hardware, for the policies that weigh compute
+    ///     against memory.
     /// - Throws: ``UnknownPolicy``.
     /// - Complexity: O(1); preprocessing happens in `prepare`.
-    public static func make(_ name: String, options: SequenceBatcher.Options = .init(), seed: UInt64 = 1) throws -> any BatchScheduler {
+    public static func make(_ name: String, options: SequenceBatcher.Options = .init(), seed: UInt64 = 1,
+                            costModel: CostModel = CostModel(model: .llama31_8B, hardware: .a100_80GB)) throws -> any BatchScheduler {
         switch name {
         case "fcfs": return OrderedScheduler(name: name, options: options, order: AdmissionOrder.fcfs)
         case "dfs": return OrderedScheduler(name: name, options: options, order: AdmissionOrder.dfs)
@@ -41,6 +45,8 @@ public enum PolicyCatalog {
                                     refine: AdmissionOrder.longestPrefixMatch)
         case "dfs-weight": return OrderedScheduler(name: name, options: options, order: AdmissionOrder.dfsWeight)
         case "lof": return OrderedScheduler(name: name, options: options, order: AdmissionOrder.longestOutputFirst)
+        case "blendserve":
+            return BlendServeScheduler(costModel: costModel, options: .init(seed: seed, batching: options))
         default: throw UnknownPolicy(name: name)
         }
     }

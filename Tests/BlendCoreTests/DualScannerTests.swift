@@ -125,13 +125,13 @@ final class DualScannerTests: XCTestCase {
         let scanner = DualScanner(scanOrder: order, costModel: llamaOnA100, memory: gib)
         let b = scanner.budgets()
         // Both cursors in unit 0: equal densities, all memory to the left.
-        // N = 2^30 / ((75 + 50/2)·131072) = 2^30 / (100·2^17) = 8192/100 = 81.92
-        // C = N·p/d = 81.92·75/50 = 122.88
+        // N = 2^30 / ((120 + 50/2)·131072) = 8192/145 (the full prompt is read every step)
+        // C = N·p_u/d = (8192/145)·75/50 (only the unique 75 tokens are prefilled)
         XCTAssertEqual(b.left.unit, 0)
         XCTAssertEqual(b.right.unit, 0)
         XCTAssertEqual(b.left.memory, gib)
-        XCTAssertEqual(b.left.decodeRequests, 81.92, accuracy: 1e-9)
-        XCTAssertEqual(b.left.prefillTokens, 122.88, accuracy: 1e-9)
+        XCTAssertEqual(b.left.decodeRequests, 8192.0 / 145, accuracy: 1e-9)
+        XCTAssertEqual(b.left.prefillTokens, 8192.0 / 145 * 75 / 50, accuracy: 1e-9)
         XCTAssertEqual(b.right.memory, 0)
         XCTAssertEqual(b.right.decodeRequests, 0)
         XCTAssertEqual(b.right.prefillTokens, 0)
@@ -169,7 +169,7 @@ final class DualScannerTests: XCTestCase {
         let scanner = DualScanner(scanOrder: order, costModel: llamaOnA100, memory: gib)
         XCTAssertEqual(scanner.rootDensity, .infinity)
         let b = scanner.budgets()
-        // N = 2^30/(200·2^17) = 8192/200 = 40.96;  C = M/kvBytesPerToken = 2^30/2^17 = 8192
+        // N = 2^30/(200·2^17) = 8192/200 = 40.96;  C = N·p_u = 40.96·200 = 8192 tokens
         XCTAssertEqual(b.left.memory, gib)
         XCTAssertEqual(b.left.decodeRequests, 40.96, accuracy: 1e-9)
         XCTAssertEqual(b.left.prefillTokens, 8192)

@@ -120,6 +120,11 @@ public struct SequenceBatcher: Sendable {
     /// Whether every request has finished or been rejected.
     public var isFinished: Bool { unfinished == 0 }
 
+    /// Tokens of `request` not yet in its KV cache: right after ``admit(_:)`` the whole prefill
+    /// still to do (prompt minus the cached prefix).
+    /// - Complexity: O(1).
+    public func uncomputedTokens(_ request: Int32) -> Int { knownLength(Int(request)) - computed[Int(request)] }
+
     /// Tokens generated so far by `request`.
     /// - Complexity: O(1).
     public func generatedTokens(_ request: Int32) -> Int { generated[Int(request)] }
@@ -282,17 +287,20 @@ public struct SequenceBatcher: Sendable {
 
     /// Finishes the step and returns its plan, or `nil` when every request is done.
     ///
-    /// - Parameter admissionBlocked: whether the policy could not admit anything more before a
-    ///   running sequence finishes (no request left, or the one it offered found no memory);
-    ///   only then may a decode-only step become a multi-step span.
+    /// - Parameters:
+    ///   - admissionBlocked: whether the policy could not admit anything more before a running
+    ///     sequence finishes (no request left, or the one it offered found no memory); only then
+    ///     may a decode-only step become a multi-step span.
+    ///   - spanLimit: the most steps the policy wants in one span (it may plan to admit again
+    ///     after that many steps).
     /// - Complexity: O(sequences + blocks allocated).
-    public mutating func finishStep(admissionBlocked: Bool) -> StepPlan? {
+    public mutating func finishStep(admissionBlocked: Bool, spanLimit: Int = .max) -> StepPlan? {
         if sequences.isEmpty && rejections.isEmpty && running.isEmpty && preempted.isEmpty && unfinished == 0 {
             return nil
         }
         var steps = 1
         if !prefilling, admissionBlocked || !canAdmit, options.maxSpan > 1, !sequences.isEmpty {
-            steps = spanLength()
+            steps = spanLength(limit: spanLimit)
             if steps > 1 {
                 for slot in sequences.indices {
                     let request = sequences[slot].request
@@ -307,8 +315,8 @@ public struct SequenceBatcher: Sendable {
     }
 
     /// The longest span every decoding sequence can take with the blocks available.
-    private func spanLength() -> Int {
-        var limit = options.maxSpan
+    private func spanLength(limit requested: Int) -> Int {
+        var limit = min(options.maxSpan, requested)
         for sequence in sequences { limit = min(limit, sequence.remainingTokens) }
         guard limit > 1 else { return 1 }
         func fits(_ steps: Int) -> Bool {

@@ -1,0 +1,262 @@
+import BlendCore
+
+/// BlendServe (Zhao et al., ASPLOS '26): resource-aware batching over a prefix tree.
+///
+/// 1. **Warm-up.** A sample of requests (1% by default) runs first, in DFS order; their true
+///    output lengths are recorded and their results kept.
+/// 2. **Preprocessing.** Every other request's output length is estimated from the nearest
+///    sampled subtree (``OutputLengthEstimator``); the prefix tree is annotated with compute
+///    density, layer-sorted and split (``ScanPlanner``), giving a scan order from compute-heavy
+///    to memory-heavy units.
+/// 3. **Dual scan.** Two cursors admit from both ends (``DualScanner``): the KV pool is split so
+///    that the blend hits the workload's density (eq. 10), re-partitioned whenever a cursor
+///    enters a new unit. Each side admits at its steady-state prefill rate (Algorithm 3, kept as
+///    a per-step token credit) while its requests' average KV footprint
+///    `(p + d/2)·kvBytesPerToken` stays within its share, which staggers long requests instead of
+///    starting them as one cohort. The memory-heavy side may also fill its share at once with
+///    requests whose peak KV `(p + d)` fits it, so its long requests start without waiting a
+///    whole lifetime for the rate to build up; the compute-heavy side never does, since its short
+///    requests would then flood each step with prefill.
+/// 4. **Online correction.** A request that outlives its estimate gets a doubled one; one from the
+///    compute-heavy side moves its footprint to the memory-heavy side (the paper's relocation
+///    from `M_L` to `M_R`). Finished requests sharpen the estimates of those not yet admitted.
+///
+/// Batching (chunked prefill, prefix caching within and across steps, preemption, decode spans)
+/// is ``SequenceBatcher``'s. The cursors meeting ends the scan; the batch then drains.
+public struct BlendServeScheduler: BatchScheduler {
+    /// Knobs of the policy; the defaults are the paper's.
+    public struct Options: Sendable, Hashable {
+        /// Share of requests sampled in the warm-up (the paper: 1%).
+        public var sampleFraction: Double
+        /// Share of the optimal prefix sharing node splitting must keep (the paper: 99%).
+        public var keepSharing: Double
+        /// Seed of the sample.
+        public var seed: UInt64
+        /// Estimate for every request when nothing was sampled.
+        public var fallbackOutputLength: Int
+        /// Batching options.
+        public var batching: SequenceBatcher.Options
+
+        /// Creates options.
+        /// - Complexity: O(1).
+        public init(sampleFraction: Double = 0.01, keepSharing: Double = 0.99, seed: UInt64 = 1,
+                    fallbackOutputLength: Int = 256, batching: SequenceBatcher.Options = .init()) {
+            self.sampleFraction = sampleFraction
+            self.keepSharing = keepSharing
+            self.seed = seed
+            self.fallbackOutputLength = fallbackOutputLength
+            self.batching = batching
+        }
+    }
+
+    /// `blendserve`.
+    public let name = "blendserve"
+    /// The cost model densities are computed with (the engine's model and hardware).
+    public let costModel: CostModel
+    /// The options in force.
+    public let options: Options
+
+    private enum Side: Int { case left = 0, right = 1 }
+
+    private var batcher: SequenceBatcher!
+    private var tree: PrefixTree!
+    private var estimator: OutputLengthEstimator!
+    private var sample: [Int32] = []
+    private var sampleCursor = 0
+    private var samplesRunning = 0
+    private var inSample: [Bool] = []
+    private var scanner: DualScanner?
+    private var budgets: DualScanner.Budgets?
+    private var sides: [Int8] = []
+    private var footprints: [Double] = []
+    private var peaks: [Double] = []
+    private var estimates: [Int] = []
+    private var sideUse = [0.0, 0.0]
+    private var sidePeak = [0.0, 0.0]
+    private var credit = [0.0, 0.0]
+    private var kvBytesPerToken = 0.0
+    private var stepsSinceCredit = 1
+    /// The scan plan built after the warm-up (for reports), `nil` before.
+    public private(set) var plan: ScanPlanner.Plan?
+
+    /// Creates the policy for an engine running `costModel`'s model on its hardware.
+    /// - Complexity: O(1).
+    public init(costModel: CostModel, options: Options = Options()) {
+        self.costModel = costModel
+        self.options = options
+    }
+
+    /// Builds the prefix tree and draws the warm-up sample.
+    /// - Complexity: O(total prompt tokens).
+    public mutating func prepare(workload: Workload, capacity: EngineCapacity) throws {
+        batcher = SequenceBatcher(workload: workload, capacity: capacity, options: options.batching)
+        tree = PrefixTree(workload: workload)
+        estimator = OutputLengthEstimator(tree: tree, fallback: options.fallbackOutputLength)
+        kvBytesPerToken = Double(capacity.bytesPerBlock) / Double(capacity.blockSize)
+        var generator = SeededGenerator(seed: options.seed)
+        let chosen = OutputLengthEstimator.chooseSample(requestCount: workload.count, fraction: options.sampleFraction,
+                                                        using: &generator)
+        inSample = [Bool](repeating: false, count: workload.count)
+        for request in chosen { inSample[request] = true }
+        if options.sampleFraction > 0 { sampleEveryTopLevelGroup(using: &generator) }
+        sample = tree.dfsRequestOrder().filter { inSample[Int($0)] }
+        sides = [Int8](repeating: -1, count: workload.count)
+        footprints = [Double](repeating: 0, count: workload.count)
+        peaks = [Double](repeating: 0, count: workload.count)
+        estimates = [Int](repeating: 0, count: workload.count)
+        if sample.isEmpty { startBlending() }
+    }
+
+    /// Adds one random request from every top-level prefix group (child of the root) the uniform
+    /// sample missed. The paper samples uniformly; a rare group of very long outputs (a few
+    /// hundred OpenVid videos among 40,000 requests) is then often missed and estimated from the
+    /// other groups' short outputs, which turns the most memory-heavy requests into apparently
+    /// compute-heavy ones. One sample per group costs a handful of requests.
+    private mutating func sampleEveryTopLevelGroup<G: RandomNumberGenerator>(using generator: inout G) {
+        for group in tree.children(of: PrefixTree.root) {
+            var members: [Int32] = []
+            tree.appendRequests(under: group, to: &members)
+            guard !members.contains(where: { inSample[Int($0)] }), let pick = members.randomElement(using: &generator) else { continue }
+            inSample[Int(pick)] = true
+        }
+    }
+
+    /// Plans the next step: the warm-up sample first, then the dual scan.
+    /// - Complexity: O(running sequences + admitted prompt blocks) per step.
+    public mutating func nextStep() -> StepPlan? {
+        batcher.beginStep()
+        if scanner == nil { return warmUpStep() }
+        return blendStep()
+    }
+
+    private mutating func warmUpStep() -> StepPlan? {
+        var blocked = sampleCursor == sample.count
+        admission: while batcher.canAdmit, sampleCursor < sample.count {
+            switch batcher.admit(sample[sampleCursor]) {
+            case .admitted:
+                samplesRunning += 1
+                sampleCursor += 1
+            case .rejected:
+                sampleCursor += 1
+            case .noMemory:
+                blocked = true
+                break admission
+            case .noBudget:
+                break admission
+            }
+        }
+        if sampleCursor == sample.count, samplesRunning == 0 {
+            startBlending()
+            return blendStep()
+        }
+        return batcher.finishStep(admissionBlocked: blocked || sampleCursor == sample.count)
+    }
+
+    /// Estimates output lengths from the finished sample, plans the scan order and sets up the
+    /// dual scanner.
+    private mutating func startBlending() {
+        let lengths = estimator.estimates()
+        let aggregates = TreeAggregates(tree: tree, outputLengths: lengths, costModel: costModel)
+        let plan = ScanPlanner.plan(tree: &tree, aggregates: aggregates, options: .init(keepSharing: options.keepSharing))
+        self.plan = plan
+        scanner = DualScanner(scanOrder: plan.order, costModel: costModel, memory: batcher.capacity.deviceKVBytes,
+                              rootDensity: aggregates.density[Int(PrefixTree.root)])
+        stepsSinceCredit = 1
+    }
+
+    private mutating func blendStep() -> StepPlan? {
+        guard var scanner else { return nil }
+        if budgets?.generation != scanner.partitionGeneration {
+            budgets = scanner.budgets()
+            credit = [min(credit[0], 0), min(credit[1], 0)]
+        }
+        let budget = budgets!
+        let limits = [budget.left.memory, budget.right.memory]
+        for (index, side) in [budget.left, budget.right].enumerated() {
+            let unitPrefill = side.unit.map { scanner.scanOrder.units[$0].meanPrefillTokens } ?? 0
+            let cap = min(max(side.prefillTokens, unitPrefill), Double(batcher.options.maxTokensPerStep))
+            credit[index] = min(credit[index] + side.prefillTokens * Double(stepsSinceCredit), cap)
+        }
+        stepsSinceCredit = 0
+        var waitsForFinish = true
+        var spanLimit = Int.max
+        for side in [Side.right, .left] where !scanner.isExhausted {
+            let index = side.rawValue
+            let rate = side == .left ? budget.left.prefillTokens : budget.right.prefillTokens
+            guard limits[index] > 0 else { continue }
+            admission: while batcher.canAdmit, let request = side == .left ? scanner.peekLeft() : scanner.peekRight() {
+                if inSample[Int(request)] {
+                    _ = side == .left ? scanner.popLeft() : scanner.popRight()
+                    continue
+                }
+                let estimate = estimator.estimate(Int(request))
+                let prompt = Double(batcher.workload.promptLength(Int(request)))
+                let footprint = (prompt + Double(estimate) / 2) * kvBytesPerToken
+                let peak = (prompt + Double(estimate)) * kvBytesPerToken
+                let fillsUp = (side == .right && sidePeak[index] + peak <= limits[index]) || batcher.running.isEmpty
+                let paced = credit[index] > 0 && sideUse[index] + footprint <= limits[index]
+                guard fillsUp || paced else { break admission }
+                switch batcher.admit(request) {
+                case .admitted:
+                    _ = side == .left ? scanner.popLeft() : scanner.popRight()
+                    sides[Int(request)] = Int8(index)
+                    footprints[Int(request)] = footprint
+                    peaks[Int(request)] = peak
+                    estimates[Int(request)] = estimate
+                    sideUse[index] += footprint
+                    sidePeak[index] += peak
+                    credit[index] -= Double(batcher.uncomputedTokens(request))
+                case .rejected:
+                    _ = side == .left ? scanner.popLeft() : scanner.popRight()
+                case .noMemory, .noBudget:
+                    break admission
+                }
+            }
+            if credit[index] <= 0, rate > 0, !scanner.isExhausted {
+                waitsForFinish = false
+                spanLimit = min(spanLimit, Int((-credit[index] / rate).rounded(.up)) + 1)
+            }
+        }
+        self.scanner = scanner
+        return batcher.finishStep(admissionBlocked: waitsForFinish || scanner.isExhausted, spanLimit: spanLimit)
+    }
+
+    /// Records finished requests and applies the online correction; the sides' credits grow by
+    /// the steps run (at least one per plan) before the next admissions.
+    /// - Complexity: O(sequences in the plan).
+    public mutating func observe(_ outcome: StepOutcome) {
+        batcher.observe(outcome)
+        stepsSinceCredit += max(outcome.steps, 1)
+        for result in outcome.sequences {
+            let request = Int(result.request)
+            if result.finish != nil {
+                estimator.record(request: request, length: batcher.generatedTokens(result.request))
+                if inSample[request], scanner == nil { samplesRunning -= 1 }
+                if sides[request] >= 0 {
+                    sideUse[Int(sides[request])] -= footprints[request]
+                    sidePeak[Int(sides[request])] -= peaks[request]
+                    sides[request] = -1
+                }
+            } else if sides[request] >= 0, batcher.generatedTokens(result.request) >= estimates[request] {
+                relocate(result.request)
+            }
+        }
+    }
+
+    /// The online correction for a request that reached its estimate: a doubled estimate, and
+    /// its footprint moved to the memory-heavy side.
+    private mutating func relocate(_ request: Int32) {
+        let index = Int(request)
+        let generated = batcher.generatedTokens(request)
+        let limit = batcher.workload.maxNewTokens[index]
+        estimates[index] = OutputLengthEstimator.corrected(generated: generated, maxNewTokens: limit >= 0 ? Int(limit) : nil)
+        sideUse[Int(sides[index])] -= footprints[index]
+        sidePeak[Int(sides[index])] -= peaks[index]
+        let prompt = Double(batcher.workload.promptLength(index))
+        footprints[index] = (prompt + Double(estimates[index]) / 2) * kvBytesPerToken
+        peaks[index] = (prompt + Double(estimates[index])) * kvBytesPerToken
+        sides[index] = Int8(Side.right.rawValue)
+        sideUse[Side.right.rawValue] += footprints[index]
+        sidePeak[Side.right.rawValue] += peaks[index]
+    }
+}
