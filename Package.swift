@@ -23,6 +23,9 @@ let package = Package(
             dependencies: ["BlendCore", "BlendSchedulers", "BlendSim", "BlendCPU", "BlendCUDA"]
         ),
         .executableTarget(name: "worked-example", dependencies: ["BlendCore"], path: "Examples/WorkedExample"),
+        .executableTarget(name: "custom-scheduler", dependencies: ["BlendCore", "BlendSchedulers", "BlendSim"],
+                          path: "Examples/CustomScheduler"),
+        .executableTarget(name: "custom-engine", dependencies: ["BlendCore", "BlendSchedulers"], path: "Examples/CustomEngine"),
         .testTarget(name: "BlendCoreTests", dependencies: ["BlendCore"]),
         .testTarget(name: "BlendSimTests", dependencies: ["BlendSim", "BlendCore"]),
         .testTarget(name: "BlendSchedulersTests", dependencies: ["BlendSchedulers", "BlendCore"]),

@@ -4,6 +4,7 @@ import Foundation
 
 /// `blendserve simulate`: one policy on the simulated GPU.
 enum SimulateCommand {
+    /// The `--help` text.
     static let help = """
     Usage: blendserve simulate FILE --policy P [options]
 
@@ -18,11 +19,13 @@ enum SimulateCommand {
     Options:
       --policy P              the policy (default fcfs)
       --json                  print the report as JSON
-      --timeline FILE         write one CSV row per plan (time, steps, compute/memory seconds, batch, KV use)
+      --timeline FILE         write one CSV row per plan (time, steps, compute/memory seconds, batch, KV use);
+                              a FILE ending in .svg gets a chart of compute and memory time per step instead
     \(SimulationJob.optionsHelp)
       -h, --help              show this help
     """
 
+    /// Runs the command with `arguments` (those after `simulate`); returns the exit status.
     static func run(_ arguments: [String]) async throws -> Int32 {
         let options = try CommandLineArguments(arguments, command: "simulate",
                                                valued: SimulationJob.valuedOptions.union(["policy"]),
@@ -35,12 +38,16 @@ enum SimulateCommand {
         let job = try SimulationJob(path: path, options: options, command: "simulate")
         let timelinePath = options.string("timeline")
         let (result, wall) = try await job.run(policy: policy, recordsTimeline: timelinePath != nil)
-        if let timelinePath { try SimulationJob.writeTimeline(result.report.timeline, to: timelinePath) }
         let report = result.report
+        if let timelinePath {
+            try SimulationJob.writeTimeline([TimelineChart.Run(label: policy, timeline: report.timeline)],
+                                            title: "\(URL(fileURLWithPath: path).lastPathComponent): \(policy) on \(job.machine), \(SimulationJob.name(of: job.simulation.mode)) mode",
+                                            labelled: false, to: timelinePath)
+        }
         if options.flag("json") {
-            try Output.json(SimulationJob.json(report, wallSeconds: wall))
+            try Output.json(SimulationJob.json(report, mode: job.simulation.mode, wallSeconds: wall))
         } else {
-            print("\(path): \(policy) on \(job.model.name), \(job.gpu.gpuCount > 1 ? "\(job.gpu.gpuCount)x " : "")\(job.gpu.name)")
+            print("\(path): \(policy) on \(job.machine), \(SimulationJob.name(of: job.simulation.mode)) mode")
             Output.table([
                 ("requests", "\(Output.count(report.requestsFinished)) finished of \(Output.count(report.requests))"),
                 ("makespan", Output.duration(report.makespanSeconds)),
@@ -55,15 +62,7 @@ enum SimulateCommand {
                 ("simulation wall time", String(format: "%@ (%.1f M simulated tokens per second)", Output.duration(wall), Double(report.promptTokens + report.outputTokens) / max(wall, 1e-9) / 1e6)),
             ])
         }
-        if let failure = result.failure { Output.error("simulate: run stopped: \(failure)") }
-        for request in result.results.lazy.filter({ $0.error != nil }).prefix(10) {
-            Output.error("simulate: request \(request.id): \(request.error!)")
-        }
-        var status: Int32 = 0
-        if report.requestsFailed > 0 {
-            Output.error("simulate: \(report.requestsFailed) of \(report.requests) requests failed")
-            status = 1
-        }
+        var status: Int32 = SimulationJob.reportFailures(result, prefix: "simulate") ? 1 : 0
         if job.rejectedLines > 0 {
             Output.error("simulate: \(job.rejectedLines) of \(job.lines) lines rejected")
             status = 1

@@ -5,12 +5,15 @@ import Foundation
 
 /// The options `simulate` and `compare` share, and running one policy on BlendSim with them.
 struct SimulationJob {
+    /// The options that take a value, shared by `simulate` and `compare`.
     static let valuedOptions: Set<String> = [
         "model", "gpu", "mode", "attention", "interference", "max-batch-tokens", "max-sequences",
         "block-size", "host-memory-gb", "seed", "timeline",
     ]
+    /// The flags shared by `simulate` and `compare`.
     static let switchOptions: Set<String> = ["json", "round-128", "no-prefix-caching", "quiet"]
 
+    /// The help lines of the shared options.
     static let optionsHelp = """
       --model M               model preset or config.json (default llama-3.1-8b)
       --gpu G                 GPU preset, NAME:xN for tensor parallelism, or custom:... (default a100-80gb)
@@ -43,11 +46,7 @@ struct SimulationJob {
         model = try resolveModel(options.string("model") ?? "llama-3.1-8b")
         gpu = try resolveGPU(options.string("gpu") ?? "a100-80gb")
         var simulation = SimulationOptions()
-        switch options.string("mode") ?? "overlapped" {
-        case "sequential": simulation.mode = .sequential
-        case "overlapped": simulation.mode = .overlapped
-        case let other: throw UsageError(description: "\(command): --mode must be sequential or overlapped, got '\(other)'")
-        }
+        simulation.mode = try Self.mode(options.string("mode") ?? "overlapped", option: "--mode", command: command)
         switch options.string("attention") ?? "ideal" {
         case "ideal": simulation.attention = .ideal
         case "unsplit": simulation.attention = .unsplit
@@ -94,30 +93,60 @@ struct SimulationJob {
     /// Non-empty input lines.
     private(set) var lines = 0
 
-    /// Runs `policy` on a fresh simulated GPU.
-    func run(policy: String, recordsTimeline: Bool) async throws -> (result: RunResult, wallSeconds: Double) {
+    /// The model and GPU for headings: `llama-3.1-8b, a100-80gb`, `llama-3.1-70b, 4x h100-sxm`.
+    /// - Complexity: O(1).
+    var machine: String {
+        "\(model.name), \(gpu.gpuCount > 1 ? "\(gpu.gpuCount)x " : "")\(gpu.name)"
+    }
+
+    /// The execution mode named `text` (`sequential` or `overlapped`).
+    /// - Throws: ``UsageError`` naming `option` for any other name.
+    /// - Complexity: O(1).
+    static func mode(_ text: String, option: String, command: String) throws -> ExecutionMode {
+        switch text {
+        case "sequential": return .sequential
+        case "overlapped": return .overlapped
+        default: throw UsageError(description: "\(command): \(option) must be sequential or overlapped, got '\(text)'")
+        }
+    }
+
+    /// The name `--mode` takes for `mode`.
+    /// - Complexity: O(1).
+    static func name(of mode: ExecutionMode) -> String {
+        switch mode {
+        case .sequential: "sequential"
+        case .overlapped: "overlapped"
+        }
+    }
+
+    /// Runs `policy` on a fresh simulated GPU, in `mode` when given (else the `--mode` option's);
+    /// the progress line on standard error names the run `label` (default: the policy).
+    /// - Complexity: that of the run: O(plans × sequences per plan) plus the policy's own work.
+    func run(policy: String, mode: ExecutionMode? = nil, label: String? = nil,
+             recordsTimeline: Bool) async throws -> (result: RunResult, wallSeconds: Double) {
         let scheduler: any BatchScheduler
         do {
-            scheduler = try PolicyCatalog.make(policy, options: batching, seed: seed)
+            scheduler = try PolicyCatalog.make(policy, options: batching, seed: seed, costModel: CostModel(model: model, hardware: gpu))
         } catch {
             throw UsageError(description: "\(error)")
         }
-        let engine = SimulatedGPU(workload: workload, model: model, hardware: gpu, options: simulation)
+        var options = simulation
+        if let mode { options.mode = mode }
+        let engine = SimulatedGPU(workload: workload, model: model, hardware: gpu, options: options)
         let start = Date()
-        let result = await run(scheduler, engine: engine, recordsTimeline: recordsTimeline)
+        let result = await run(scheduler, engine: engine, label: label ?? policy, recordsTimeline: recordsTimeline)
         if showsProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         return (result, Date().timeIntervalSince(start))
     }
 
-    private func run<S: BatchScheduler>(_ scheduler: S, engine: SimulatedGPU, recordsTimeline: Bool) async -> RunResult {
+    private func run<S: BatchScheduler>(_ scheduler: S, engine: SimulatedGPU, label: String, recordsTimeline: Bool) async -> RunResult {
         var runner = OfflineRunner(scheduler: scheduler, engine: engine, workload: workload)
         runner.uniquePromptTokens = uniquePromptTokens
         runner.optimalSeconds = engine.optimalSeconds(totals)
         runner.recordsTimeline = recordsTimeline
         if showsProgress {
-            let name = scheduler.name
             runner.progress = { progress in
-                let line = String(format: "\r%@: %d/%d requests, %.0f s simulated, %d steps", name,
+                let line = String(format: "\r%@: %d/%d requests, %.0f s simulated, %d steps", label,
                                   progress.done, progress.total, progress.runSeconds, progress.engineSteps)
                 FileHandle.standardError.write(Data(line.utf8))
             }
@@ -125,10 +154,12 @@ struct SimulationJob {
         return await runner.run()
     }
 
-    /// The report as the JSON object `simulate --json` prints.
-    static func json(_ report: RunReport, wallSeconds: Double) -> [String: Any] {
+    /// The report of a run in `mode` as the JSON object `simulate --json` prints.
+    /// - Complexity: O(1).
+    static func json(_ report: RunReport, mode: ExecutionMode, wallSeconds: Double) -> [String: Any] {
         var object: [String: Any] = [
             "policy": report.policy,
+            "mode": name(of: mode),
             "requests": report.requests,
             "requests_finished": report.requestsFinished,
             "requests_failed": report.requestsFailed,
@@ -157,17 +188,42 @@ struct SimulationJob {
         return object
     }
 
-    /// Writes the timeline as CSV, one row per plan.
-    static func writeTimeline(_ timeline: [TimelineEntry], to path: String) throws {
-        var text = "start_seconds,seconds,steps,compute_seconds,memory_seconds,sequences,tokens_per_step,kv_blocks_in_use\n"
-        for entry in timeline {
-            text += "\(entry.start),\(entry.seconds),\(entry.steps),\(entry.computeSeconds.map { "\($0)" } ?? ""),"
-            text += "\(entry.memorySeconds.map { "\($0)" } ?? ""),\(entry.sequences),\(entry.tokens),\(entry.deviceBlocksInUse)\n"
+    /// Prints on standard error why `result`'s run stopped early and its first failed requests,
+    /// each line starting with `prefix` (the command, and in `compare` the run's label); returns
+    /// whether any request failed.
+    /// - Complexity: O(requests).
+    static func reportFailures(_ result: RunResult, prefix: String) -> Bool {
+        if let failure = result.failure { Output.error("\(prefix): run stopped: \(failure)") }
+        for request in result.results.lazy.filter({ $0.error != nil }).prefix(10) {
+            Output.error("\(prefix): request \(request.id): \(request.error!)")
         }
-        do {
-            try text.write(toFile: path, atomically: true, encoding: .utf8)
-        } catch {
-            throw CommandFailure(description: "cannot write \(path): \(error.localizedDescription)")
+        let report = result.report
+        guard report.requestsFailed > 0 else { return false }
+        Output.error("\(prefix): \(report.requestsFailed) of \(report.requests) requests failed")
+        return true
+    }
+
+    /// Writes the runs' timelines to `path`: the SVG chart of ``TimelineChart`` when the path ends
+    /// in `.svg`, otherwise CSV with one row per plan (after a leading `run` column holding the
+    /// run's label when `labelled`).
+    /// - Throws: ``CommandFailure`` when the file cannot be written.
+    /// - Complexity: O(plans), plus O(runs × ``TimelineChart/maxPoints``) for SVG.
+    static func writeTimeline(_ runs: [TimelineChart.Run], title: String, labelled: Bool, to path: String) throws {
+        let text: String
+        if path.lowercased().hasSuffix(".svg") {
+            text = TimelineChart.svg(title: title, runs: runs)
+        } else {
+            var csv = (labelled ? "run," : "")
+                + "start_seconds,seconds,steps,compute_seconds,memory_seconds,sequences,tokens_per_step,kv_blocks_in_use\n"
+            for run in runs {
+                for entry in run.timeline {
+                    if labelled { csv += "\(run.label)," }
+                    csv += "\(entry.start),\(entry.seconds),\(entry.steps),\(entry.computeSeconds.map { "\($0)" } ?? ""),"
+                    csv += "\(entry.memorySeconds.map { "\($0)" } ?? ""),\(entry.sequences),\(entry.tokens),\(entry.deviceBlocksInUse)\n"
+                }
+            }
+            text = csv
         }
+        try Output.write(text, to: path)
     }
 }

@@ -11,6 +11,7 @@ Commands:
   workload   Generate the papers' synthetic workloads as trace JSONL.
   analyze    Print a workload's statistics, density and optimal time.
   simulate   Run a workload through a scheduling policy on the simulated GPU.
+  compare    Run several policies (and execution modes) side by side; table, plot, timeline.
   bench      Run the package's performance benchmarks (use a release build).
 
 Run 'blendserve <command> --help' for a command's options.
@@ -28,6 +29,7 @@ let commands: [String: Subcommand] = [
     "analyze": Subcommand(help: AnalyzeCommand.help, run: AnalyzeCommand.run),
     "bench": Subcommand(help: BenchCommand.help, run: BenchCommand.run),
     "simulate": Subcommand(help: SimulateCommand.help, run: SimulateCommand.run),
+    "compare": Subcommand(help: CompareCommand.help, run: CompareCommand.run),
 ]
 
 let arguments = Array(CommandLine.arguments.dropFirst())
