@@ -28,7 +28,7 @@ let package = Package(
         .executableTarget(name: "custom-engine", dependencies: ["BlendCore", "BlendSchedulers"], path: "Examples/CustomEngine"),
         .testTarget(name: "BlendCoreTests", dependencies: ["BlendCore"]),
         .testTarget(name: "BlendSimTests", dependencies: ["BlendSim", "BlendCore"]),
-        .testTarget(name: "BlendSchedulersTests", dependencies: ["BlendSchedulers", "BlendCore"]),
+        .testTarget(name: "BlendSchedulersTests", dependencies: ["BlendSchedulers", "BlendCore", "BlendSim"]),
         .testTarget(name: "blendserveTests", dependencies: ["blendserve", "BlendCore"]),
     ],
     swiftLanguageModes: [.v6]

@@ -13,12 +13,16 @@ public enum ScanPlanner {
         public var keepSharing: Double
         /// Upper bound on loop iterations (each one splits at least one node).
         public var maxIterations: Int
+        /// Whether to sort by density at all (Algorithm 1 and the units). Off, the plan is the
+        /// tree's DFS order cut into Algorithm 2's units, for ablations.
+        public var sortsByDensity: Bool
 
         /// Creates options; the defaults are the paper's.
         /// - Complexity: O(1).
-        public init(keepSharing: Double = 0.99, maxIterations: Int = 256) {
+        public init(keepSharing: Double = 0.99, maxIterations: Int = 256, sortsByDensity: Bool = true) {
             self.keepSharing = keepSharing
             self.maxIterations = maxIterations
+            self.sortsByDensity = sortsByDensity
         }
     }
 
@@ -30,6 +34,8 @@ public enum ScanPlanner {
         case budget
         /// The iteration cap was reached.
         case iterationLimit
+        /// Sorting was turned off, so there was no order to restore.
+        case unsorted
     }
 
     /// The planner's result.
@@ -58,7 +64,7 @@ public enum ScanPlanner {
     public static func plan(tree: inout PrefixTree, aggregates: TreeAggregates, options: Options = Options()) -> Plan {
         precondition((0 ... 1).contains(options.keepSharing), "keepSharing must lie in 0...1")
         var stopwatch = Stopwatch()
-        tree.sortChildren(by: aggregates.density)
+        if options.sortsByDensity { tree.sortChildren(by: aggregates.density) }
         let sortSeconds = stopwatch.lap()
         let rootTotals = aggregates.totals[Int(PrefixTree.root)]
         let saved = Double(rootTotals.promptTokens - rootTotals.uniquePromptTokens)
@@ -68,8 +74,8 @@ public enum ScanPlanner {
         var splits = tree.splitUnits(of: PrefixTree.root, threshold: budget, budget: &remaining, into: &units)
         var iterations = 1
         var stop = Stop.iterationLimit
-        var order = flatten(units: &units, tree: tree, aggregates: aggregates)
-        while true {
+        var order = flatten(units: &units, tree: tree, aggregates: aggregates, sorting: options.sortsByDensity)
+        while options.sortsByDensity {
             let breaking = unitsBreakingOrder(order, tree: tree, aggregates: aggregates)
             let candidates = breaking.filter { tree.childCount(of: order.units[$0].node) > 0 }
             if candidates.isEmpty {
@@ -95,21 +101,25 @@ public enum ScanPlanner {
             }
             splits += splitThisRound
             units = refined
-            order = flatten(units: &units, tree: tree, aggregates: aggregates)
+            order = flatten(units: &units, tree: tree, aggregates: aggregates, sorting: true)
         }
+        if !options.sortsByDensity { stop = .unsorted }
         return Plan(order: order, iterations: iterations, splits: splits, stop: stop,
                     recomputeBudget: budget, recomputeCharged: budget - remaining,
                     sortSeconds: sortSeconds, splitSeconds: stopwatch.lap())
     }
 
-    /// Sorts `units` by density (descending, stable) and lays their requests out in DFS order.
+    /// Sorts `units` by density (descending, stable) unless `sorting` is off, and lays their
+    /// requests out in DFS order.
     /// - Complexity: O(N log N).
-    static func flatten(units: inout [Int32], tree: PrefixTree, aggregates: TreeAggregates) -> ScanOrder {
-        let sorted = units.enumerated().sorted { lhs, rhs in
-            let left = aggregates.density[Int(lhs.element)], right = aggregates.density[Int(rhs.element)]
-            return left != right ? left > right : lhs.offset < rhs.offset
+    static func flatten(units: inout [Int32], tree: PrefixTree, aggregates: TreeAggregates, sorting: Bool) -> ScanOrder {
+        if sorting {
+            let sorted = units.enumerated().sorted { lhs, rhs in
+                let left = aggregates.density[Int(lhs.element)], right = aggregates.density[Int(rhs.element)]
+                return left != right ? left > right : lhs.offset < rhs.offset
+            }
+            units = sorted.map(\.element)
         }
-        units = sorted.map(\.element)
         var requests: [Int32] = []
         requests.reserveCapacity(tree.requestCount)
         var scanUnits: [ScanUnit] = []

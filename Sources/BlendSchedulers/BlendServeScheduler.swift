@@ -36,16 +36,39 @@ public struct BlendServeScheduler: BatchScheduler {
         public var fallbackOutputLength: Int
         /// Batching options.
         public var batching: SequenceBatcher.Options
+        /// The dual scan starts once every sampled request has finished or generated this many
+        /// tokens; the unfinished ones count with a doubled provisional length, and the scan is
+        /// planned again when the last of them finishes. 0 waits for the whole sample.
+        public var warmUpTokens: Int
+        /// Algorithm 1 and the density order of units (off for the "no sorting" ablation: the
+        /// scan follows the prefix tree's DFS order).
+        public var sortsByDensity: Bool
+        /// Two cursors with the memory partition and paced admission (off for the "no dual scan"
+        /// ablation: admit from the dense end only, as memory allows).
+        public var dualScan: Bool
+        /// Use the workload's true output lengths instead of sampling (the "oracle" ablation).
+        public var oracleOutputLengths: Bool
+        /// Share of the device KV pool the dual scan partitions (`M`); the rest is headroom for
+        /// the difference between expected and actual KV use, which would otherwise show up as
+        /// preemptions.
+        public var memoryFraction: Double
 
         /// Creates options.
         /// - Complexity: O(1).
         public init(sampleFraction: Double = 0.01, keepSharing: Double = 0.99, seed: UInt64 = 1,
-                    fallbackOutputLength: Int = 256, batching: SequenceBatcher.Options = .init()) {
+                    fallbackOutputLength: Int = 256, batching: SequenceBatcher.Options = .init(),
+                    warmUpTokens: Int = 0, sortsByDensity: Bool = true, dualScan: Bool = true,
+                    oracleOutputLengths: Bool = false, memoryFraction: Double = 0.9) {
             self.sampleFraction = sampleFraction
             self.keepSharing = keepSharing
             self.seed = seed
             self.fallbackOutputLength = fallbackOutputLength
             self.batching = batching
+            self.warmUpTokens = warmUpTokens
+            self.sortsByDensity = sortsByDensity
+            self.dualScan = dualScan
+            self.oracleOutputLengths = oracleOutputLengths
+            self.memoryFraction = memoryFraction
         }
     }
 
@@ -65,6 +88,8 @@ public struct BlendServeScheduler: BatchScheduler {
     private var sampleCursor = 0
     private var samplesRunning = 0
     private var inSample: [Bool] = []
+    private var taken: [Bool] = []
+    private var provisional = false
     private var scanner: DualScanner?
     private var budgets: DualScanner.Budgets?
     private var sides: [Int8] = []
@@ -97,9 +122,17 @@ public struct BlendServeScheduler: BatchScheduler {
         let chosen = OutputLengthEstimator.chooseSample(requestCount: workload.count, fraction: options.sampleFraction,
                                                         using: &generator)
         inSample = [Bool](repeating: false, count: workload.count)
-        for request in chosen { inSample[request] = true }
-        if options.sampleFraction > 0 { sampleEveryTopLevelGroup(using: &generator) }
+        taken = [Bool](repeating: false, count: workload.count)
+        if options.oracleOutputLengths {
+            for request in 0 ..< workload.count {
+                estimator.record(request: request, length: workload.plannedOutputLength(request, fallback: options.fallbackOutputLength))
+            }
+        } else {
+            for request in chosen { inSample[request] = true }
+            if options.sampleFraction > 0 { sampleEveryTopLevelGroup(using: &generator) }
+        }
         sample = tree.dfsRequestOrder().filter { inSample[Int($0)] }
+        for request in sample { taken[Int(request)] = true }
         sides = [Int8](repeating: -1, count: workload.count)
         footprints = [Double](repeating: 0, count: workload.count)
         peaks = [Double](repeating: 0, count: workload.count)
@@ -145,27 +178,50 @@ public struct BlendServeScheduler: BatchScheduler {
                 break admission
             }
         }
-        if sampleCursor == sample.count, samplesRunning == 0 {
+        if sampleCursor == sample.count, warmUpIsLongEnough() {
             startBlending()
             return blendStep()
         }
         return batcher.finishStep(admissionBlocked: blocked || sampleCursor == sample.count)
     }
 
-    /// Estimates output lengths from the finished sample, plans the scan order and sets up the
-    /// dual scanner.
+    /// Whether every sample has finished, or has generated ``Options/warmUpTokens`` tokens
+    /// (then each unfinished one is recorded with a doubled provisional length).
+    private mutating func warmUpIsLongEnough() -> Bool {
+        guard samplesRunning > 0 else { return true }
+        guard options.warmUpTokens > 0 else { return false }
+        let running = batcher.running.filter { inSample[Int($0)] && estimator.recordedLength(of: Int($0)) == nil }
+        guard running.allSatisfy({ batcher.generatedTokens($0) >= options.warmUpTokens }) else { return false }
+        for request in running {
+            estimator.record(request: Int(request), length: OutputLengthEstimator.corrected(generated: batcher.generatedTokens(request), maxNewTokens: nil))
+        }
+        provisional = true
+        return true
+    }
+
+    /// Estimates output lengths from the sample, plans the scan order of the requests not yet
+    /// taken and sets up the dual scanner (again, when the last provisional sample finishes).
     private mutating func startBlending() {
         let lengths = estimator.estimates()
         let aggregates = TreeAggregates(tree: tree, outputLengths: lengths, costModel: costModel)
-        let plan = ScanPlanner.plan(tree: &tree, aggregates: aggregates, options: .init(keepSharing: options.keepSharing))
+        let plan = ScanPlanner.plan(tree: &tree, aggregates: aggregates,
+                                    options: .init(keepSharing: options.keepSharing, sortsByDensity: options.sortsByDensity))
         self.plan = plan
-        scanner = DualScanner(scanOrder: plan.order, costModel: costModel, memory: batcher.capacity.deviceKVBytes,
+        scanner = DualScanner(scanOrder: plan.order, costModel: costModel,
+                              memory: batcher.capacity.deviceKVBytes * options.memoryFraction,
                               rootDensity: aggregates.density[Int(PrefixTree.root)])
+        budgets = nil
+        credit = [0, 0]
         stepsSinceCredit = 1
     }
 
     private mutating func blendStep() -> StepPlan? {
         guard var scanner else { return nil }
+        if !options.dualScan {
+            let plan = denseEndStep(&scanner)
+            self.scanner = scanner
+            return plan
+        }
         if budgets?.generation != scanner.partitionGeneration {
             budgets = scanner.budgets()
             credit = [min(credit[0], 0), min(credit[1], 0)]
@@ -185,7 +241,7 @@ public struct BlendServeScheduler: BatchScheduler {
             let rate = side == .left ? budget.left.prefillTokens : budget.right.prefillTokens
             guard limits[index] > 0 else { continue }
             admission: while batcher.canAdmit, let request = side == .left ? scanner.peekLeft() : scanner.peekRight() {
-                if inSample[Int(request)] {
+                if taken[Int(request)] {
                     _ = side == .left ? scanner.popLeft() : scanner.popRight()
                     continue
                 }
@@ -199,6 +255,7 @@ public struct BlendServeScheduler: BatchScheduler {
                 switch batcher.admit(request) {
                 case .admitted:
                     _ = side == .left ? scanner.popLeft() : scanner.popRight()
+                    taken[Int(request)] = true
                     sides[Int(request)] = Int8(index)
                     footprints[Int(request)] = footprint
                     peaks[Int(request)] = peak
@@ -208,6 +265,7 @@ public struct BlendServeScheduler: BatchScheduler {
                     credit[index] -= Double(batcher.uncomputedTokens(request))
                 case .rejected:
                     _ = side == .left ? scanner.popLeft() : scanner.popRight()
+                    taken[Int(request)] = true
                 case .noMemory, .noBudget:
                     break admission
                 }
@@ -221,6 +279,27 @@ public struct BlendServeScheduler: BatchScheduler {
         return batcher.finishStep(admissionBlocked: waitsForFinish || scanner.isExhausted, spanLimit: spanLimit)
     }
 
+    /// The "no dual scan" ablation: admit in scan order from the dense end only, as long as the
+    /// batch has room (no memory partition, no pacing).
+    private mutating func denseEndStep(_ scanner: inout DualScanner) -> StepPlan? {
+        var blocked = false
+        admission: while batcher.canAdmit, let request = scanner.peekLeft() {
+            if !taken[Int(request)] {
+                switch batcher.admit(request) {
+                case .admitted, .rejected:
+                    taken[Int(request)] = true
+                case .noMemory:
+                    blocked = true
+                    break admission
+                case .noBudget:
+                    break admission
+                }
+            }
+            _ = scanner.popLeft()
+        }
+        return batcher.finishStep(admissionBlocked: blocked || scanner.isExhausted)
+    }
+
     /// Records finished requests and applies the online correction; the sides' credits grow by
     /// the steps run (at least one per plan) before the next admissions.
     /// - Complexity: O(sequences in the plan).
@@ -231,7 +310,13 @@ public struct BlendServeScheduler: BatchScheduler {
             let request = Int(result.request)
             if result.finish != nil {
                 estimator.record(request: request, length: batcher.generatedTokens(result.request))
-                if inSample[request], scanner == nil { samplesRunning -= 1 }
+                if inSample[request] {
+                    samplesRunning -= 1
+                    if provisional, samplesRunning == 0 {
+                        provisional = false
+                        startBlending()
+                    }
+                }
                 if sides[request] >= 0 {
                     sideUse[Int(sides[request])] -= footprints[request]
                     sidePeak[Int(sides[request])] -= peaks[request]

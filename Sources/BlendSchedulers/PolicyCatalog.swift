@@ -15,6 +15,16 @@ public enum PolicyCatalog {
     /// Every policy name, in the order help texts list them.
     public static let names = ["fcfs", "dfs", "balance", "lpm", "dfs-weight", "lof", "blendserve"]
 
+    /// BlendServe with one stage changed, for the paper's ablation: no density sorting, no node
+    /// splitting, no dual scan, true output lengths instead of sampling, and a 10% sample.
+    /// Accepted wherever a policy is named; not part of ``names``.
+    public static let ablations = [
+        "blendserve-no-sort", "blendserve-no-split", "blendserve-no-dual-scan", "blendserve-oracle", "blendserve-sample-10",
+    ]
+
+    /// ``names`` followed by ``ablations``: every name ``make(_:options:seed:costModel:)`` accepts.
+    public static var allNames: [String] { names + ablations }
+
     /// One line per policy for help texts.
     public static let summaries: [String: String] = [
         "fcfs": "input order (vLLM/SGLang default): continuous batching, chunked prefill, token budget",
@@ -24,6 +34,11 @@ public enum PolicyCatalog {
         "dfs-weight": "SGLang's dfs-weight: DFS with the most-populated branches first",
         "lof": "longest output first by max_tokens (SGLang's lof)",
         "blendserve": "BlendServe: 1% sampled warm-up, density-sorted prefix tree, dual scan with memory partition",
+        "blendserve-no-sort": "BlendServe ablation: no density sorting (DFS order, dual scan kept)",
+        "blendserve-no-split": "BlendServe ablation: no node splitting (all prefix sharing kept)",
+        "blendserve-no-dual-scan": "BlendServe ablation: admit from the dense end only, no memory partition",
+        "blendserve-oracle": "BlendServe ablation: true output lengths instead of the 1% sample",
+        "blendserve-sample-10": "BlendServe ablation: a 10% sample instead of 1%",
     ]
 
     /// Builds the policy called `name`.
@@ -47,6 +62,16 @@ public enum PolicyCatalog {
         case "lof": return OrderedScheduler(name: name, options: options, order: AdmissionOrder.longestOutputFirst)
         case "blendserve":
             return BlendServeScheduler(costModel: costModel, options: .init(seed: seed, batching: options))
+        case "blendserve-no-sort":
+            return BlendServeScheduler(costModel: costModel, options: .init(seed: seed, batching: options, sortsByDensity: false))
+        case "blendserve-no-split":
+            return BlendServeScheduler(costModel: costModel, options: .init(keepSharing: 1, seed: seed, batching: options))
+        case "blendserve-no-dual-scan":
+            return BlendServeScheduler(costModel: costModel, options: .init(seed: seed, batching: options, dualScan: false))
+        case "blendserve-oracle":
+            return BlendServeScheduler(costModel: costModel, options: .init(seed: seed, batching: options, oracleOutputLengths: true))
+        case "blendserve-sample-10":
+            return BlendServeScheduler(costModel: costModel, options: .init(sampleFraction: 0.1, seed: seed, batching: options))
         default: throw UnknownPolicy(name: name)
         }
     }

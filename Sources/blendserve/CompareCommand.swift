@@ -18,7 +18,7 @@ enum CompareCommand {
     (the papers' vLLM-DFS is dfs/sequential, NanoFlow-DFS is dfs/overlapped).
 
     Policies:
-    \(PolicyCatalog.names.map { "  \($0.padding(toLength: 12, withPad: " ", startingAt: 0))\(PolicyCatalog.summaries[$0]!)" }.joined(separator: "\n"))
+    \(PolicyCatalog.allNames.map { "  \($0.padding(toLength: 24, withPad: " ", startingAt: 0))\(PolicyCatalog.summaries[$0]!)" }.joined(separator: "\n"))
 
     Options:
       --policies P1,P2,...    the policies, in row order (default: all of the above)
@@ -42,7 +42,7 @@ enum CompareCommand {
                                                switches: SimulationJob.switchOptions)
         let path = try options.requirePositionals(1, what: "the workload FILE")[0]
         let policies = try list(options.string("policies") ?? PolicyCatalog.names.joined(separator: ","), option: "--policies")
-        let unknown = policies.filter { !PolicyCatalog.names.contains($0) }
+        let unknown = policies.filter { !PolicyCatalog.allNames.contains($0) }
         guard unknown.isEmpty else {
             throw UsageError(description: "compare: unknown \(unknown.count == 1 ? "policy" : "policies") "
                 + "\(unknown.map { "'\($0)'" }.joined(separator: ", ")) (policies: \(PolicyCatalog.names.joined(separator: ", ")))")

@@ -14,7 +14,7 @@ enum SimulateCommand {
     ratio (and its ratio to the DFS optimum), TTFT/TPOT percentiles and scheduler time per step.
 
     Policies:
-    \(PolicyCatalog.names.map { "  \($0.padding(toLength: 12, withPad: " ", startingAt: 0))\(PolicyCatalog.summaries[$0]!)" }.joined(separator: "\n"))
+    \(PolicyCatalog.allNames.map { "  \($0.padding(toLength: 24, withPad: " ", startingAt: 0))\(PolicyCatalog.summaries[$0]!)" }.joined(separator: "\n"))
 
     Options:
       --policy P              the policy (default fcfs)
@@ -32,7 +32,7 @@ enum SimulateCommand {
                                                switches: SimulationJob.switchOptions)
         let path = try options.requirePositionals(1, what: "the workload FILE")[0]
         let policy = options.string("policy") ?? "fcfs"
-        guard PolicyCatalog.names.contains(policy) else {
+        guard PolicyCatalog.allNames.contains(policy) else {
             throw UsageError(description: "simulate: unknown policy '\(policy)' (policies: \(PolicyCatalog.names.joined(separator: ", ")))")
         }
         let job = try SimulationJob(path: path, options: options, command: "simulate")
