@@ -32,9 +32,6 @@ enum AnalyzeCommand {
     GPUs: \(HardwareSpec.presets.map(\.name).joined(separator: ", "))
     """
 
-    /// Rejected lines printed before the rest are only counted.
-    static let shownErrors = 100
-
     static func run(_ arguments: [String]) throws -> Int32 {
         let options = try CommandLineArguments(
             arguments, command: "analyze",
@@ -48,18 +45,8 @@ enum AnalyzeCommand {
         let cost = CostModel(model: model, hardware: gpu, includesAttentionFLOPs: options.flag("attention-flops"))
 
         let readStart = Date()
-        let reader = WorkloadReader(options: .init(vocabSize: model.vocabSize, maxPromptLength: model.maxContext))
-        let result: WorkloadReadResult
-        do {
-            result = try reader.read(contentsOfFile: path)
-        } catch {
-            throw CommandFailure(description: "analyze: \(error)")
-        }
+        let result = try WorkloadInput.read(path, model: model, command: "analyze")
         let readSeconds = Date().timeIntervalSince(readStart)
-        for error in result.errors.prefix(shownErrors) { Output.error("\(path): \(error)") }
-        if result.errors.count > shownErrors {
-            Output.error("\(path): ... and \(result.errors.count - shownErrors) more rejected lines")
-        }
 
         let analysis = WorkloadAnalysis(workload: result.workload, costModel: cost, fallbackOutputLength: fallback,
                                         options: .init(keepSharing: keep))

@@ -64,17 +64,7 @@ struct SimulationJob {
         seed = try options.seed("seed", default: 1)
         showsProgress = !options.flag("quiet") && !options.flag("json") && isatty(STDERR_FILENO) != 0
 
-        let reader = WorkloadReader(options: .init(vocabSize: model.vocabSize, maxPromptLength: model.maxContext))
-        let result: WorkloadReadResult
-        do {
-            result = try reader.read(contentsOfFile: path)
-        } catch {
-            throw CommandFailure(description: "\(command): \(error)")
-        }
-        for error in result.errors.prefix(AnalyzeCommand.shownErrors) { Output.error("\(path): \(error)") }
-        if result.errors.count > AnalyzeCommand.shownErrors {
-            Output.error("\(path): ... and \(result.errors.count - AnalyzeCommand.shownErrors) more rejected lines")
-        }
+        let result = try WorkloadInput.read(path, model: model, command: command)
         rejectedLines = result.errors.count
         lines = result.lines
         workload = result.workload
