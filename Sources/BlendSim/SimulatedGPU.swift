@@ -48,27 +48,30 @@ public final class SimulatedGPU: ExecutionEngine {
 
     /// Simulates the plan (see ``simulate(_:)``).
     /// - Throws: ``SimulationError`` when the plan breaks the ``StepPlan`` contract.
-    /// - Complexity: O(sequences + transfers), plus O(steps) under split-KV.
+    /// - Complexity: O(sequences + transfers + prefetches), plus O(steps) under split-KV.
     public func execute(_ plan: StepPlan) async throws -> StepOutcome {
         try simulate(plan)
     }
 
     /// Simulates the plan synchronously: its transfers, then `n = min(plan.steps, steps until the
-    /// first sequence finishes)` steps. Each sampling sequence reports `generated = n` and a
-    /// finish reason if it finished at step `n`; a prefill chunk that stops before the end of its
-    /// prompt reports 0. A plan without sequences runs no step and costs only its transfers.
+    /// first sequence finishes)` steps with the prefetches overlapped. Each sampling sequence
+    /// reports `generated = n` and a finish reason if it finished at step `n`; a prefill chunk
+    /// that stops before the end of its prompt reports 0. A plan without sequences runs no step
+    /// and costs only its copies.
     ///
-    /// `seconds` is the combined step time plus transfers and overheads; `computeSeconds` is
+    /// `seconds` is the transfers plus `max(combined step time and overheads, prefetches)` (see
+    /// ``StepCostModel/prefetchSeconds(toDevice:toHost:deviceCopies:)``); `computeSeconds` is
     /// GEMMs plus prefill attention and `memorySeconds` is weight plus KV reads, summed over the
-    /// steps (all-reduce and transfer time are in `seconds` only).
+    /// steps (all-reduce and copy time are in `seconds` only).
     /// - Throws: ``SimulationError`` when the plan breaks the ``StepPlan`` contract.
-    /// - Complexity: O(sequences + transfers), plus O(steps + chunk) under split-KV.
+    /// - Complexity: O(sequences + transfers + prefetches), plus O(steps + chunk) under split-KV.
     public func simulate(_ plan: StepPlan) throws -> StepOutcome {
         guard plan.steps >= 1 else { throw SimulationError.invalidPlan("steps is \(plan.steps), must be at least 1") }
-        let transfers = try transferSeconds(plan.transfers)
+        let transfers = try transferSeconds(plan.transfers, prefetched: false)
+        let prefetches = try transferSeconds(plan.prefetches, prefetched: true)
         let sequences = plan.sequences
         if sequences.isEmpty {
-            return StepOutcome(steps: 0, seconds: transfers, computeSeconds: 0, memorySeconds: 0, sequences: [])
+            return StepOutcome(steps: 0, seconds: transfers + prefetches, computeSeconds: 0, memorySeconds: 0, sequences: [])
         }
 
         // Pass 1: validate, aggregate the first step's load, find the first finish.
@@ -113,7 +116,7 @@ public final class SimulatedGPU: ExecutionEngine {
         let cost = steps == 1
             ? costModel.stepCost(load)
             : costModel.spanCost(first: load, steps: steps, kvLengths: sequences.lazy.map { $0.start + 1 })
-        return StepOutcome(steps: steps, seconds: cost.seconds + transfers, computeSeconds: cost.computeSeconds,
+        return StepOutcome(steps: steps, seconds: transfers + max(cost.seconds, prefetches), computeSeconds: cost.computeSeconds,
                            memorySeconds: cost.memorySeconds, sequences: outcomes)
     }
 
@@ -148,25 +151,30 @@ public final class SimulatedGPU: ExecutionEngine {
         return (limit, .length)
     }
 
-    /// Seconds of the plan's block copies; refuses copies the machine has no path for.
-    private func transferSeconds(_ transfers: [BlockTransfer]) throws -> Double {
+    /// Seconds of a plan's transfers (before the steps) or prefetches (beside them); refuses
+    /// copies the machine has no path for.
+    private func transferSeconds(_ transfers: [BlockTransfer], prefetched: Bool) throws -> Double {
         guard !transfers.isEmpty else { return 0 }
-        var host = 0, device = 0
+        var toHost = 0, toDevice = 0, device = 0
         for transfer in transfers {
             switch transfer.direction {
-            case .deviceToHost, .hostToDevice: host += 1
+            case .deviceToHost: toHost += 1
+            case .hostToDevice: toDevice += 1
             case .deviceToDevice: device += 1
             }
         }
+        let host = toHost + toDevice
         if host > 0 && capacity.hostBlocks == 0 {
             throw SimulationError.missingResource("\(host) host-tier block copies, but the engine has no host tier (hostMemoryBytes is 0)")
         }
         if host > 0 && hardware.hostLinkBandwidth <= 0 {
             throw SimulationError.missingResource("host-tier block copies without a host link (hostLinkBandwidth is 0)")
         }
-        let seconds = costModel.transferSeconds(hostBlocks: host, deviceCopies: device)
+        let seconds = prefetched
+            ? costModel.prefetchSeconds(toDevice: toDevice, toHost: toHost, deviceCopies: device)
+            : costModel.transferSeconds(hostBlocks: host, deviceCopies: device)
         guard seconds.isFinite else {
-            throw SimulationError.missingResource("device-to-device copies over a peer link the hardware does not have")
+            throw SimulationError.missingResource("block copies over a peer link the hardware does not have")
         }
         return seconds
     }

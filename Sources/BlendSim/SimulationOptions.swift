@@ -37,6 +37,19 @@ public enum DeviceCopyPath: Sendable, Hashable {
     case peerLink
 }
 
+/// How prefetched host-to-device blocks (``StepPlan/prefetches``) reach the decoding GPUs.
+public enum PrefetchPath: Sendable, Hashable {
+    /// Straight over the host link (PCIe), overlapped with the step: a GPU's copy engine pulling
+    /// from pinned host memory while its SMs compute.
+    case hostLink
+    /// AlignedServe's GPU-prefetch-for-GPU: a peer GPU pulls the blocks over its own host link
+    /// into its HBM ahead of time, off the decoding critical path, and pushes them over the peer
+    /// link (NVLink). Only the peer-link leg is charged (overlapped with the step); the host-link
+    /// leg is taken as hidden in earlier steps. An optimistic approximation: it holds while the
+    /// average staging demand stays below the host link's rate, which the simulator does not check.
+    case peerStaged
+}
+
 /// Everything that shapes a ``SimulatedGPU`` beyond the model and the hardware: execution mode,
 /// attention kernel, calibration constants and how KV memory is sized.
 ///
@@ -84,6 +97,10 @@ public struct SimulationOptions: Sendable, Hashable {
     public var streamingMultiprocessors: Int? = nil
     /// Where device-to-device block copies go. Default ``DeviceCopyPath/localMemory``.
     public var deviceCopyPath: DeviceCopyPath = .localMemory
+    /// How prefetched host-to-device blocks travel; `nil` (the default) picks
+    /// ``PrefetchPath/peerStaged`` on two or more GPUs with a peer link, else
+    /// ``PrefetchPath/hostLink``.
+    public var prefetchPath: PrefetchPath? = nil
 
     /// Achievable fraction of peak dense tensor-core FLOP/s in the model's GEMMs. Default 0.84,
     /// fitted to Table 1's real GEMM column (the three cells alone ask for 0.82 to 0.87). Large

@@ -122,6 +122,12 @@ public struct StepCostModel: Sendable, Hashable {
     public let hostSecondsPerBlock: Double
     /// Seconds to copy one KV block device to device (see ``DeviceCopyPath``).
     public let deviceCopySecondsPerBlock: Double
+    /// The path prefetched host-to-device blocks take (``SimulationOptions/prefetchPath`` resolved).
+    public let prefetchPath: PrefetchPath
+    /// Seconds of one prefetched host-to-device block on the critical path: the host link's
+    /// ``hostSecondsPerBlock``, or under ``PrefetchPath/peerStaged`` the peer-link leg
+    /// `bytesPerBlock / (g·η_link·peer)`.
+    public let prefetchSecondsPerBlock: Double
 
     /// Creates the cost model and precomputes its per-token constants.
     /// - Complexity: O(1).
@@ -164,11 +170,20 @@ public struct StepCostModel: Sendable, Hashable {
         let blockBytes = Double(options.blockSize * model.kvBytesPerToken)
         hostSecondsPerBlock = hardware.hostLinkBandwidth > 0
             ? blockBytes / (options.linkEfficiency * hardware.hostLinkBandwidth * g) : .infinity
+        let peerSecondsPerBlock = peer > 0 ? blockBytes / (options.linkEfficiency * peer * g) : .infinity
         switch options.deviceCopyPath {
         case .localMemory:
             deviceCopySecondsPerBlock = 2 * blockBytes / bandwidth
         case .peerLink:
-            deviceCopySecondsPerBlock = peer > 0 ? blockBytes / (options.linkEfficiency * peer * g) : .infinity
+            deviceCopySecondsPerBlock = peerSecondsPerBlock
+        }
+        let hasPeer = hardware.gpuCount >= 2 && hardware.peerLinkBandwidth > 0
+        prefetchPath = options.prefetchPath ?? (hasPeer ? .peerStaged : .hostLink)
+        switch prefetchPath {
+        case .hostLink:
+            prefetchSecondsPerBlock = hostSecondsPerBlock
+        case .peerStaged:
+            prefetchSecondsPerBlock = hasPeer ? peerSecondsPerBlock : .infinity
         }
     }
 
@@ -255,6 +270,18 @@ public struct StepCostModel: Sendable, Hashable {
     @inlinable
     public func transferSeconds(hostBlocks: Int, deviceCopies: Int) -> Double {
         (hostBlocks > 0 ? Double(hostBlocks) * hostSecondsPerBlock : 0)
+            + (deviceCopies > 0 ? Double(deviceCopies) * deviceCopySecondsPerBlock : 0)
+    }
+
+    /// Seconds of a plan's prefetches, which run in order on a copy stream beside the steps:
+    /// host-to-device blocks at ``prefetchSecondsPerBlock``, device-to-host blocks at
+    /// ``hostSecondsPerBlock``, device copies by ``DeviceCopyPath``. The plan lasts
+    /// `max(steps, prefetches)`: only the part of the copies the steps cannot hide is paid.
+    /// - Complexity: O(1).
+    @inlinable
+    public func prefetchSeconds(toDevice: Int, toHost: Int, deviceCopies: Int) -> Double {
+        (toDevice > 0 ? Double(toDevice) * prefetchSecondsPerBlock : 0)
+            + (toHost > 0 ? Double(toHost) * hostSecondsPerBlock : 0)
             + (deviceCopies > 0 ? Double(deviceCopies) * deviceCopySecondsPerBlock : 0)
     }
 

@@ -11,7 +11,8 @@ public protocol ExecutionEngine: AnyObject, Sendable {
     /// What the engine can hold and compute.
     var capacity: EngineCapacity { get }
 
-    /// Performs the plan's transfers and runs its steps.
+    /// Performs the plan's transfers, runs its steps, and completes its prefetches (overlapped
+    /// with the steps or after them) before returning.
     /// - Throws: when the engine fails; the runner then ends every unfinished request with the error.
     func execute(_ plan: StepPlan) async throws -> StepOutcome
 }

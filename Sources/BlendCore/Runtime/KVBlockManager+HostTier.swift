@@ -16,8 +16,10 @@ extension KVBlockManager {
     /// on caching where they stopped.
     /// - Returns: one `.deviceToHost` transfer per table block, in table order, for the plan's
     ///   transfers (the engine must run them before anything rewrites the released blocks,
-    ///   which it does by running a plan's transfers in order before its steps); or `nil`,
-    ///   changing nothing, when the host tier lacks room.
+    ///   which it does by running a plan's transfers in order before its steps); or for its
+    ///   prefetches, when nothing allocates device blocks after the swap-out in the same plan
+    ///   (the released blocks are then reused only by later plans, after the copy completed);
+    ///   or `nil`, changing nothing, when the host tier lacks room.
     /// - Precondition: `sequence` has a table on the device.
     /// - Complexity: O(table length) expected.
     public mutating func swapOut(_ sequence: Int32) -> [BlockTransfer]? {
@@ -41,8 +43,9 @@ extension KVBlockManager {
     /// first, then evicting the least recently used cached ones) and frees the host blocks. The
     /// new blocks are not cached, even where the prefix cache still holds the same content.
     /// - Returns: the new device table (for a plan entry that resets the engine's table) and one
-    ///   `.hostToDevice` transfer per block, in table order; or `nil`, changing nothing, when too
-    ///   few device blocks are available.
+    ///   `.hostToDevice` transfer per block, in table order, for the plan's transfers, or for its
+    ///   prefetches when the sequence does not run in the same plan (a staged swap-in); or `nil`,
+    ///   changing nothing, when too few device blocks are available.
     /// - Precondition: `sequence` is swapped out.
     /// - Complexity: O(table length) expected.
     public mutating func swapIn(_ sequence: Int32) -> (blocks: [Int32], transfers: [BlockTransfer])? {

@@ -46,7 +46,7 @@ public struct OfflineRunner<Scheduler: BatchScheduler, Engine: ExecutionEngine> 
     public var progress: ((RunProgress) -> Void)?
     /// Minimum wall-clock seconds between two progress calls.
     public var progressInterval = 0.5
-    /// Consecutive plans without sequences, rejections or transfers after which the run is
+    /// Consecutive plans without sequences, rejections, transfers or prefetches after which the run is
     /// declared stuck.
     public var idlePlanLimit = 10_000
 
@@ -85,7 +85,7 @@ public struct OfflineRunner<Scheduler: BatchScheduler, Engine: ExecutionEngine> 
             do {
                 try state.check(plan)
                 let outcome: StepOutcome
-                if plan.sequences.isEmpty && plan.transfers.isEmpty {
+                if plan.sequences.isEmpty && plan.transfers.isEmpty && plan.prefetches.isEmpty {
                     idlePlans = plan.rejections.isEmpty ? idlePlans + 1 : 0
                     guard idlePlans < idlePlanLimit else {
                         throw RunnerViolation(message: "scheduler \(scheduler.name) made no progress in \(idlePlanLimit) plans")

@@ -33,7 +33,7 @@ public struct SequenceOutcome: Sendable, Hashable {
 public struct StepOutcome: Sendable {
     /// Steps actually run (at most the plan's ``StepPlan/steps``).
     public var steps: Int
-    /// Elapsed seconds for all of them, transfers included (measured or simulated).
+    /// Elapsed seconds for all of them, transfers and prefetches included (measured or simulated).
     public var seconds: Double
     /// Seconds of compute-bound work (GEMMs) within ``seconds``, when the engine can tell.
     public var computeSeconds: Double?

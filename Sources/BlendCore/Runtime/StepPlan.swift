@@ -92,7 +92,7 @@ public struct RequestRejection: Sendable, Hashable {
 }
 
 /// What the scheduler asks the engine to do next: block transfers, then up to ``steps`` model
-/// steps over ``sequences``.
+/// steps over ``sequences``, with optional prefetch copies overlapping those steps.
 ///
 /// With `steps > 1` every sequence must be decoding (`count == 1`, `samples == true`) and own
 /// device blocks for `steps` more tokens; the engine repeats the step, feeding each sequence the
@@ -105,6 +105,14 @@ public struct StepPlan: Sendable {
     public var steps: Int
     /// Block copies to perform before the step, in order.
     public var transfers: [BlockTransfer]
+    /// Block copies the engine may overlap with the plan's steps (a copy stream next to the
+    /// compute, as a GPU's copy engines allow): they start after ``transfers``, run in order among
+    /// themselves, and complete before the next plan's transfers. The scheduler guarantees that
+    /// no step of this plan writes a device block a prefetch reads, nor touches one a prefetch
+    /// writes, so an engine may equally run them after the steps. Swap-ins that stage sequences
+    /// for a later plan, and swap-outs of sequences this plan does not run, go here. Default
+    /// empty.
+    public var prefetches: [BlockTransfer]
     /// Requests the scheduler gives up on; the runner records their errors.
     public var rejections: [RequestRejection]
     /// Device blocks in use after this plan's allocations (for the KV-use timeline).
@@ -113,10 +121,11 @@ public struct StepPlan: Sendable {
     /// Creates a plan.
     /// - Complexity: O(1).
     public init(sequences: [ScheduledSequence], steps: Int = 1, transfers: [BlockTransfer] = [],
-                rejections: [RequestRejection] = [], deviceBlocksInUse: Int = 0) {
+                rejections: [RequestRejection] = [], deviceBlocksInUse: Int = 0, prefetches: [BlockTransfer] = []) {
         self.sequences = sequences
         self.steps = steps
         self.transfers = transfers
+        self.prefetches = prefetches
         self.rejections = rejections
         self.deviceBlocksInUse = deviceBlocksInUse
     }
