@@ -13,7 +13,7 @@ public enum PolicyCatalog {
     }
 
     /// Every policy name, in the order help texts list them.
-    public static let names = ["fcfs", "dfs", "balance", "lpm", "dfs-weight", "lof", "blendserve"]
+    public static let names = ["fcfs", "dfs", "balance", "lpm", "dfs-weight", "lof", "blendserve", "alignedserve"]
 
     /// BlendServe with one stage changed, for the paper's ablation: no density sorting, no node
     /// splitting, no dual scan, true output lengths instead of sampling, and a 10% sample.
@@ -22,7 +22,7 @@ public enum PolicyCatalog {
         "blendserve-no-sort", "blendserve-no-split", "blendserve-no-dual-scan", "blendserve-oracle", "blendserve-sample-10",
     ]
 
-    /// ``names`` followed by ``ablations``: every name ``make(_:options:seed:costModel:)`` accepts.
+    /// ``names`` followed by ``ablations``: every name ``make(_:options:seed:costModel:alignment:)`` accepts.
     public static var allNames: [String] { names + ablations }
 
     /// One line per policy for help texts.
@@ -34,6 +34,7 @@ public enum PolicyCatalog {
         "dfs-weight": "SGLang's dfs-weight: DFS with the most-populated branches first",
         "lof": "longest output first by max_tokens (SGLang's lof)",
         "blendserve": "BlendServe: 1% sampled warm-up, density-sorted prefix tree, dual scan with memory partition",
+        "alignedserve": "AlignedServe: KV-length-aligned decode batches from a host-memory pool, staged batch switching",
         "blendserve-no-sort": "BlendServe ablation: no density sorting (DFS order, dual scan kept)",
         "blendserve-no-split": "BlendServe ablation: no node splitting (all prefix sharing kept)",
         "blendserve-no-dual-scan": "BlendServe ablation: admit from the dense end only, no memory partition",
@@ -47,10 +48,13 @@ public enum PolicyCatalog {
     ///   - seed: the seed of randomised policies (and of BlendServe's sample).
     ///   - costModel: the engine's model and hardware, for the policies that weigh compute
     ///     against memory.
+    ///   - alignment: AlignedServe's knobs (minimum batch, memory cap, ...); its batching options
+    ///     are replaced by `options`.
     /// - Throws: ``UnknownPolicy``.
     /// - Complexity: O(1); preprocessing happens in `prepare`.
     public static func make(_ name: String, options: SequenceBatcher.Options = .init(), seed: UInt64 = 1,
-                            costModel: CostModel = CostModel(model: .llama31_8B, hardware: .a100_80GB)) throws -> any BatchScheduler {
+                            costModel: CostModel = CostModel(model: .llama31_8B, hardware: .a100_80GB),
+                            alignment: AlignedServeScheduler.Options = .init()) throws -> any BatchScheduler {
         switch name {
         case "fcfs": return OrderedScheduler(name: name, options: options, order: AdmissionOrder.fcfs)
         case "dfs": return OrderedScheduler(name: name, options: options, order: AdmissionOrder.dfs)
@@ -72,6 +76,10 @@ public enum PolicyCatalog {
             return BlendServeScheduler(costModel: costModel, options: .init(seed: seed, batching: options, oracleOutputLengths: true))
         case "blendserve-sample-10":
             return BlendServeScheduler(costModel: costModel, options: .init(sampleFraction: 0.1, seed: seed, batching: options))
+        case "alignedserve":
+            var alignment = alignment
+            alignment.batching = options
+            return AlignedServeScheduler(options: alignment)
         default: throw UnknownPolicy(name: name)
         }
     }

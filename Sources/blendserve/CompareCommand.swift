@@ -57,14 +57,15 @@ enum CompareCommand {
         let job = try SimulationJob(path: path, options: options, command: "compare")
         let timelinePath = options.string("timeline")
 
-        var runs: [(label: String, mode: ExecutionMode, result: RunResult, wall: Double)] = []
+        var runs: [(label: String, mode: ExecutionMode, result: RunResult, wall: Double,
+                    alignment: AlignedServeScheduler.Statistics?)] = []
         var failed = false
         for policy in policies {
             for mode in modes {
                 let label = mode.map { "\(policy)/\(SimulationJob.name(of: $0))" } ?? policy
-                let (result, wall) = try await job.run(policy: policy, mode: mode, label: label,
-                                                       recordsTimeline: timelinePath != nil)
-                runs.append((label, mode ?? job.simulation.mode, result, wall))
+                let (result, wall, alignment) = try await job.run(policy: policy, mode: mode, label: label,
+                                                                  recordsTimeline: timelinePath != nil)
+                runs.append((label, mode ?? job.simulation.mode, result, wall, alignment))
                 if SimulationJob.reportFailures(result, prefix: "compare: \(label)") { failed = true }
             }
         }
@@ -86,7 +87,7 @@ enum CompareCommand {
         }
         if options.flag("json") {
             try Output.json(zip(runs, ratios).map { run, ratio -> [String: Any] in
-                var object = SimulationJob.json(run.result.report, mode: run.mode, wallSeconds: run.wall)
+                var object = SimulationJob.json(run.result.report, mode: run.mode, wallSeconds: run.wall, alignment: run.alignment)
                 object["label"] = run.label
                 object["ratio_to_first"] = ratio ?? NSNull()
                 return object
@@ -105,6 +106,9 @@ enum CompareCommand {
                             Output.duration(report.makespanSeconds), Output.count(report.preemptions)]
                 })
             print("tokens/s: (prompt + output tokens) / makespan; ratio: to the first row; of T_o: optimal time / makespan")
+            for run in runs {
+                if let alignment = run.alignment { print("\(run.label): \(SimulationJob.switchingLine(alignment))") }
+            }
         }
         var status: Int32 = failed ? 1 : 0
         if job.rejectedLines > 0 {

@@ -37,7 +37,7 @@ enum SimulateCommand {
         }
         let job = try SimulationJob(path: path, options: options, command: "simulate")
         let timelinePath = options.string("timeline")
-        let (result, wall) = try await job.run(policy: policy, recordsTimeline: timelinePath != nil)
+        let (result, wall, alignment) = try await job.run(policy: policy, recordsTimeline: timelinePath != nil)
         let report = result.report
         if let timelinePath {
             try SimulationJob.writeTimeline([TimelineChart.Run(label: policy, timeline: report.timeline)],
@@ -45,7 +45,7 @@ enum SimulateCommand {
                                             labelled: false, to: timelinePath)
         }
         if options.flag("json") {
-            try Output.json(SimulationJob.json(report, mode: job.simulation.mode, wallSeconds: wall))
+            try Output.json(SimulationJob.json(report, mode: job.simulation.mode, wallSeconds: wall, alignment: alignment))
         } else {
             print("\(path): \(policy) on \(job.machine), \(SimulationJob.name(of: job.simulation.mode)) mode")
             Output.table([
@@ -61,6 +61,7 @@ enum SimulateCommand {
                 ("scheduler time", "\(Output.duration(report.schedulerSecondsPerStep)) per step"),
                 ("simulation wall time", String(format: "%@ (%.1f M simulated tokens per second)", Output.duration(wall), Double(report.promptTokens + report.outputTokens) / max(wall, 1e-9) / 1e6)),
             ])
+            if let alignment { print("alignedserve: \(SimulationJob.switchingLine(alignment))") }
         }
         var status: Int32 = SimulationJob.reportFailures(result, prefix: "simulate") ? 1 : 0
         if job.rejectedLines > 0 {

@@ -8,7 +8,7 @@ struct SimulationJob {
     /// The options that take a value, shared by `simulate` and `compare`.
     static let valuedOptions: Set<String> = [
         "model", "gpu", "mode", "attention", "interference", "max-batch-tokens", "max-sequences",
-        "block-size", "host-memory-gb", "seed", "timeline",
+        "block-size", "host-memory-gb", "seed", "timeline", "minimum-batch", "batch-memory-cap",
     ]
     /// The flags shared by `simulate` and `compare`.
     static let switchOptions: Set<String> = ["json", "round-128", "no-prefix-caching", "quiet"]
@@ -28,6 +28,9 @@ struct SimulationJob {
       --round-128             round the step token budget to a multiple of 128, as NanoFlow does
       --no-prefix-caching     turn the runtime prefix cache off
       --seed S                seed of randomised policies (default 1)
+      --minimum-batch N       alignedserve: requests a batch needs, Kmin (default 36)
+      --batch-memory-cap F    alignedserve: share of the device KV blocks one batch may hold,
+                              Bmax (default 0.4)
       --quiet                 no progress line on standard error
     """
 
@@ -36,6 +39,7 @@ struct SimulationJob {
     let gpu: HardwareSpec
     let simulation: SimulationOptions
     let batching: SequenceBatcher.Options
+    let alignment: AlignedServeScheduler.Options
     let seed: UInt64
     let uniquePromptTokens: Int
     let totals: ResourceTotals
@@ -62,6 +66,9 @@ struct SimulationJob {
         batching = SequenceBatcher.Options(prefixCaching: !options.flag("no-prefix-caching"),
                                            roundTokensTo128: options.flag("round-128"))
         seed = try options.seed("seed", default: 1)
+        alignment = try AlignedServeScheduler.Options(
+            minimumBatch: options.integer("minimum-batch", default: 36, in: 1 ... 1 << 20)!,
+            batchMemoryCap: options.number("batch-memory-cap", default: 0.4, in: 0.01 ... 1)!)
         showsProgress = !options.flag("quiet") && !options.flag("json") && isatty(STDERR_FILENO) != 0
 
         let result = try WorkloadInput.read(path, model: model, command: command)
@@ -110,13 +117,15 @@ struct SimulationJob {
     }
 
     /// Runs `policy` on a fresh simulated GPU, in `mode` when given (else the `--mode` option's);
-    /// the progress line on standard error names the run `label` (default: the policy).
+    /// the progress line on standard error names the run `label` (default: the policy). Returns
+    /// AlignedServe's counters too when the policy is AlignedServe.
     /// - Complexity: that of the run: O(plans × sequences per plan) plus the policy's own work.
-    func run(policy: String, mode: ExecutionMode? = nil, label: String? = nil,
-             recordsTimeline: Bool) async throws -> (result: RunResult, wallSeconds: Double) {
+    func run(policy: String, mode: ExecutionMode? = nil, label: String? = nil, recordsTimeline: Bool) async throws
+        -> (result: RunResult, wallSeconds: Double, alignment: AlignedServeScheduler.Statistics?) {
         let scheduler: any BatchScheduler
         do {
-            scheduler = try PolicyCatalog.make(policy, options: batching, seed: seed, costModel: CostModel(model: model, hardware: gpu))
+            scheduler = try PolicyCatalog.make(policy, options: batching, seed: seed, costModel: CostModel(model: model, hardware: gpu),
+                                               alignment: alignment)
         } catch {
             throw UsageError(description: "\(error)")
         }
@@ -124,12 +133,13 @@ struct SimulationJob {
         if let mode { options.mode = mode }
         let engine = SimulatedGPU(workload: workload, model: model, hardware: gpu, options: options)
         let start = Date()
-        let result = await run(scheduler, engine: engine, label: label ?? policy, recordsTimeline: recordsTimeline)
+        let (result, alignment) = await run(scheduler, engine: engine, label: label ?? policy, recordsTimeline: recordsTimeline)
         if showsProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-        return (result, Date().timeIntervalSince(start))
+        return (result, Date().timeIntervalSince(start), alignment)
     }
 
-    private func run<S: BatchScheduler>(_ scheduler: S, engine: SimulatedGPU, label: String, recordsTimeline: Bool) async -> RunResult {
+    private func run<S: BatchScheduler>(_ scheduler: S, engine: SimulatedGPU, label: String, recordsTimeline: Bool) async
+        -> (RunResult, AlignedServeScheduler.Statistics?) {
         var runner = OfflineRunner(scheduler: scheduler, engine: engine, workload: workload)
         runner.uniquePromptTokens = uniquePromptTokens
         runner.optimalSeconds = engine.optimalSeconds(totals)
@@ -141,12 +151,15 @@ struct SimulationJob {
                 FileHandle.standardError.write(Data(line.utf8))
             }
         }
-        return await runner.run()
+        let result = await runner.run()
+        return (result, (runner.scheduler as? AlignedServeScheduler)?.statistics)
     }
 
-    /// The report of a run in `mode` as the JSON object `simulate --json` prints.
+    /// The report of a run in `mode` as the JSON object `simulate --json` prints, with
+    /// AlignedServe's counters under `alignedserve` when given.
     /// - Complexity: O(1).
-    static func json(_ report: RunReport, mode: ExecutionMode, wallSeconds: Double) -> [String: Any] {
+    static func json(_ report: RunReport, mode: ExecutionMode, wallSeconds: Double,
+                     alignment: AlignedServeScheduler.Statistics? = nil) -> [String: Any] {
         var object: [String: Any] = [
             "policy": report.policy,
             "mode": name(of: mode),
@@ -175,7 +188,27 @@ struct SimulationJob {
         ]
         object["optimal_seconds"] = report.optimalSeconds ?? NSNull()
         object["fraction_of_optimal"] = report.fractionOfOptimal ?? NSNull()
+        if let alignment {
+            object["alignedserve"] = [
+                "decode_iterations": alignment.decodeIterations, "batch_switch_iterations": alignment.switchIterations,
+                "batch_switch_share": alignment.switchShare, "switches": alignment.switches,
+                "batches_formed": alignment.batchesFormed, "fallback_batches": alignment.fallbackBatches,
+                "starvation_batches": alignment.starvationBatches, "direct_joins": alignment.directJoins,
+                "top_ups": alignment.topUps, "evictions": alignment.evictions, "parked": alignment.parked,
+                "recomputations": alignment.recomputations, "peak_batch_blocks": alignment.peakBatchBlocks,
+                "peak_pool_requests": alignment.peakPoolRequests,
+            ] as [String: Any]
+        }
         return object
+    }
+
+    /// One line on AlignedServe's batch switching for the text reports: switch iterations and
+    /// their share of the decode iterations.
+    /// - Complexity: O(1).
+    static func switchingLine(_ statistics: AlignedServeScheduler.Statistics) -> String {
+        String(format: "%@ batch-switch iterations of %@ decode iterations (%.1f%%), %@ switches, %@ batches (%@ below the minimum)",
+               Output.count(statistics.switchIterations), Output.count(statistics.decodeIterations), statistics.switchShare * 100,
+               Output.count(statistics.switches), Output.count(statistics.batchesFormed), Output.count(statistics.fallbackBatches))
     }
 
     /// Prints on standard error why `result`'s run stopped early and its first failed requests,
