@@ -142,12 +142,6 @@ final class AlignedServeTests: XCTestCase {
         return workload
     }
 
-    private func run<S: BatchScheduler>(_ scheduler: S, engine: CheckingEngine, workload: Workload) async -> RunResult {
-        var runner = OfflineRunner(scheduler: scheduler, engine: engine, workload: workload)
-        runner.idlePlanLimit = 200
-        return await runner.run()
-    }
-
     func testEveryRequestFinishesExactlyOnceUnderRandomCapacitiesWithAHostTier() async {
         var total = AlignedServeScheduler.Statistics()
         for seed in 1 ... 150 as ClosedRange<UInt64> {
@@ -175,16 +169,7 @@ final class AlignedServeTests: XCTestCase {
                          \.topUps, \.evictions, \.parked, \.recomputations] {
                 total[keyPath: path] += statistics[keyPath: path]
             }
-            XCTAssertNil(result.failure, context)
-            XCTAssertEqual(engine.problemList, [], context)
-            XCTAssertEqual(result.results.count, workload.count, context)
-            for (index, request) in result.results.enumerated() {
-                XCTAssertTrue((request.finish == nil) != (request.error == nil), "\(context) request \(index)")
-                guard request.finish != nil else { continue }
-                let room = min(capacity.maxContext, capacity.deviceBlocks * capacity.blockSize) - workload.promptLength(index)
-                let limit = workload.maxNewTokens[index] >= 0 ? min(Int(workload.maxNewTokens[index]), room) : room
-                XCTAssertEqual(request.generatedTokens, min(Int(workload.outputLengths[index]), limit), "\(context) request \(index)")
-            }
+            assertEveryRequestEndsOnce(result, engine: engine, workload: workload, context)
         }
         // Every path of the policy ran somewhere: switches, fallback and starvation batches,
         // direct joins, top-ups, evictions, parking and preemption by recomputation.
@@ -270,7 +255,7 @@ final class AlignedServeTests: XCTestCase {
         for name in ["fcfs", "alignedserve"] {
             let engine = CheckingEngine(workload: workload, capacity: capacity, recordsDecodeBatches: true)
             let scheduler = try PolicyCatalog.make(name, alignment: .init(minimumBatch: 8))
-            let result = await run(scheduler, engine: engine, workload: workload)
+            let result = await runToEnd(scheduler, engine: engine, workload: workload)
             XCTAssertEqual(result.report.requestsFinished, workload.count, name)
             XCTAssertEqual(engine.problemList, [], name)
             let batches = engine.decodeBatchList.filter { $0.count > 1 }

@@ -20,12 +20,6 @@ final class BaselineSchedulerTests: XCTestCase {
         PolicyCatalog.names.map { try! PolicyCatalog.make($0, options: options, seed: seed) }
     }
 
-    private func run<S: BatchScheduler>(_ scheduler: S, engine: CheckingEngine, workload: Workload) async -> RunResult {
-        var runner = OfflineRunner(scheduler: scheduler, engine: engine, workload: workload)
-        runner.idlePlanLimit = 200
-        return await runner.run()
-    }
-
     func testRunnerNeverLosesARequestUnderRandomCapacitiesAndPolicies() async {
         for seed in 1 ... 60 as ClosedRange<UInt64> {
             var random = SeededGenerator(seed: seed)
@@ -40,18 +34,8 @@ final class BaselineSchedulerTests: XCTestCase {
             for scheduler in policies(seed: seed, options: options) {
                 let context = "seed \(seed) \(scheduler.name) \(capacity) \(options)"
                 let engine = CheckingEngine(workload: workload, capacity: capacity)
-                let result = await run(scheduler, engine: engine, workload: workload)
-                XCTAssertNil(result.failure, context)
-                XCTAssertEqual(engine.problemList, [], context)
-                XCTAssertEqual(result.results.count, workload.count, context)
-                for (index, request) in result.results.enumerated() {
-                    XCTAssertTrue((request.finish == nil) != (request.error == nil), "\(context) request \(index)")
-                    guard request.finish != nil else { continue }
-                    let prompt = workload.promptLength(index)
-                    let room = min(capacity.maxContext, capacity.deviceBlocks * capacity.blockSize) - prompt
-                    let limit = workload.maxNewTokens[index] >= 0 ? min(Int(workload.maxNewTokens[index]), room) : room
-                    XCTAssertEqual(request.generatedTokens, min(Int(workload.outputLengths[index]), limit), "\(context) request \(index)")
-                }
+                let result = await runToEnd(scheduler, engine: engine, workload: workload)
+                assertEveryRequestEndsOnce(result, engine: engine, workload: workload, context)
             }
         }
     }
