@@ -34,19 +34,28 @@ struct SimulationJob {
       --quiet                 no progress line on standard error
     """
 
-    let workload: Workload
+    private(set) var workload = Workload()
     let model: ModelSpec
     let gpu: HardwareSpec
     let simulation: SimulationOptions
     let batching: SequenceBatcher.Options
     let alignment: AlignedServeScheduler.Options
     let seed: UInt64
-    let uniquePromptTokens: Int
-    let totals: ResourceTotals
+    private(set) var uniquePromptTokens = 0
+    private(set) var totals = ResourceTotals()
     let showsProgress: Bool
 
     /// Reads the workload named by the command's positional argument and the shared options.
     init(path: String, options: CommandLineArguments, command: String) throws {
+        try self.init(options: options, command: command)
+        let result = try WorkloadInput.read(path, model: model, command: command)
+        rejectedLines = result.errors.count
+        lines = result.lines
+        load(result.workload)
+    }
+
+    /// Reads the shared options; the workload comes later through ``load(_:)``.
+    init(options: CommandLineArguments, command: String) throws {
         model = try resolveModel(options.string("model") ?? "llama-3.1-8b")
         gpu = try resolveGPU(options.string("gpu") ?? "a100-80gb")
         var simulation = SimulationOptions()
@@ -70,11 +79,12 @@ struct SimulationJob {
             minimumBatch: options.integer("minimum-batch", default: 36, in: 1 ... 1 << 20)!,
             batchMemoryCap: options.number("batch-memory-cap", default: 0.4, in: 0.01 ... 1)!)
         showsProgress = !options.flag("quiet") && !options.flag("json") && isatty(STDERR_FILENO) != 0
+    }
 
-        let result = try WorkloadInput.read(path, model: model, command: command)
-        rejectedLines = result.errors.count
-        lines = result.lines
-        workload = result.workload
+    /// Makes `workload` the one the runs serve, with its unique prompt tokens and totals.
+    /// - Complexity: O(total prompt tokens).
+    mutating func load(_ workload: Workload) {
+        self.workload = workload
         uniquePromptTokens = PrefixTree(workload: workload).uniquePromptTokens
         var totals = ResourceTotals()
         for index in 0 ..< workload.count {

@@ -12,6 +12,7 @@ Commands:
   analyze    Print a workload's statistics, density and optimal time.
   simulate   Run a workload through a scheduling policy on the simulated GPU.
   compare    Run several policies (and execution modes) side by side; table, plot, timeline.
+  sweep      Run the sensitivity grid (density x sharing) for a policy against a baseline.
   bench      Run the package's performance benchmarks (use a release build).
 
 Run 'blendserve <command> --help' for a command's options.
@@ -29,6 +30,7 @@ let commands: [String: Subcommand] = [
     "analyze": Subcommand(help: AnalyzeCommand.help, run: AnalyzeCommand.run),
     "bench": Subcommand(help: BenchCommand.help, run: BenchCommand.run),
     "simulate": Subcommand(help: SimulateCommand.help, run: SimulateCommand.run),
+    "sweep": Subcommand(help: SweepCommand.help, run: SweepCommand.run),
     "compare": Subcommand(help: CompareCommand.help, run: CompareCommand.run),
 ]
 

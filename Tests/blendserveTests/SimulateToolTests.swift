@@ -123,4 +123,26 @@ final class SimulateToolTests: XCTestCase {
         let unknown = try run(["compare", "x.jsonl", "--policies", "fcfs,nope,zzz"])
         XCTAssertTrue(unknown.stderr.contains("'nope', 'zzz'") && unknown.stderr.contains("policies: fcfs, dfs"), unknown.stderr)
     }
+
+    func testSweepReportsTheGainPerGridPointAndWritesAHeatMap() throws {
+        let heatmap = temporaryFile("sweep.svg")
+        defer { try? FileManager.default.removeItem(atPath: heatmap) }
+        let sweep = try run(["sweep", "--requests", "10000", "--densities", "1.2", "--sharings", "0.25",
+                             "--policies", "fcfs,dfs", "--json", "--heatmap", heatmap])
+        XCTAssertEqual(sweep.status, 0, sweep.stderr)
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(sweep.stdout.utf8)) as? [String: Any])
+        let points = try XCTUnwrap(object["points"] as? [[String: Any]])
+        XCTAssertEqual(points.count, 1)
+        let point = points[0]
+        let baseline = try XCTUnwrap(point["baseline_throughput_tokens_per_s"] as? Double)
+        let candidate = try XCTUnwrap(point["candidate_throughput_tokens_per_s"] as? Double)
+        XCTAssertEqual(try XCTUnwrap(point["gain"] as? Double), candidate / baseline - 1, accuracy: 1e-12)
+        XCTAssertEqual(try XCTUnwrap(object["average_gain"] as? Double), candidate / baseline - 1, accuracy: 1e-12)
+        XCTAssertEqual(try elementCounts(ofXMLAt: heatmap)["rect"], 2, "the background and one grid cell")
+
+        let infeasible = try run(["sweep", "--requests", "2000", "--densities", "1.2", "--sharings", "0.25"])
+        XCTAssertEqual(infeasible.status, 1)
+        XCTAssertTrue(infeasible.stderr.contains("more than 3% from the target"), infeasible.stderr)
+        XCTAssertEqual(try run(["sweep", "--policies", "dfs"]).status, 2)
+    }
 }
