@@ -18,7 +18,7 @@ enum HeatmapChart {
         let densities = Array(Set(cells.map(\.density))).sorted(by: >)
         let sharings = Array(Set(cells.map(\.sharing))).sorted()
         let cellWidth = 90.0, cellHeight = 30.0, left = 110.0, top = 60.0
-        let width = left + cellWidth * Double(sharings.count) + 30
+        let width = max(left + cellWidth * Double(sharings.count) + 30, SVGChart.textWidth(title, size: 14, bold: true) + 24)
         let height = top + cellHeight * Double(densities.count) + 60
         var chart = SVGChart(width: width, height: height)
         chart.text(title, x: 12, y: 24, size: 14, bold: true)
