@@ -13,10 +13,11 @@ import BlendCore
 ///    enters a new unit. Each side admits at its steady-state prefill rate (Algorithm 3, kept as
 ///    a per-step token credit) while its requests' average KV footprint
 ///    `(p + d/2)·kvBytesPerToken` stays within its share, which staggers long requests instead of
-///    starting them as one cohort. The memory-heavy side may also fill its share at once with
-///    requests whose peak KV `(p + d)` fits it, so its long requests start without waiting a
-///    whole lifetime for the rate to build up; the compute-heavy side never does, since its short
-///    requests would then flood each step with prefill.
+///    starting them as one cohort. The memory-heavy side may also fill its share at once: by
+///    average footprint until its first request finishes (the ramp-up, when nothing else would
+///    start long requests for a whole lifetime), then with requests whose peak KV `(p + d)`
+///    fits it. The compute-heavy side never does, since its short requests would then flood each
+///    step with prefill.
 /// 4. **Online correction.** A request that outlives its estimate gets a doubled one; one from the
 ///    compute-heavy side moves its footprint to the memory-heavy side (the paper's relocation
 ///    from `M_L` to `M_R`). Finished requests sharpen the estimates of those not yet admitted.
@@ -108,6 +109,10 @@ public struct BlendServeScheduler: BatchScheduler {
     private var estimates: [Int] = []
     private var sideUse = [0.0, 0.0]
     private var sidePeak = [0.0, 0.0]
+    /// True until the first request of the memory-heavy side finishes: while the side ramps up
+    /// it fills its share by average footprint at once, since no finishing requests make room
+    /// for paced ones yet; afterwards it fills only by peak footprint and otherwise paces.
+    private var rampingUp = true
     private var credit = [0.0, 0.0]
     private var kvBytesPerToken = 0.0
     private var stepsSinceCredit = 1
@@ -259,7 +264,7 @@ public struct BlendServeScheduler: BatchScheduler {
                 let prompt = Double(batcher.workload.promptLength(Int(request)))
                 let footprint = (prompt + Double(estimate) / 2) * kvBytesPerToken
                 let peak = (prompt + Double(estimate)) * kvBytesPerToken
-                let fillsUp = (side == .right && sidePeak[index] + peak <= limits[index]) || batcher.running.isEmpty
+                let fillsUp = (side == .right && (rampingUp ? sideUse[index] + footprint : sidePeak[index] + peak) <= limits[index]) || batcher.running.isEmpty
                 let paced = credit[index] > 0 && sideUse[index] + footprint <= limits[index]
                 guard fillsUp || paced else { break admission }
                 switch batcher.admit(request) {
@@ -328,6 +333,7 @@ public struct BlendServeScheduler: BatchScheduler {
                     }
                 }
                 if sides[request] >= 0 {
+                    if sides[request] == Int8(Side.right.rawValue) { rampingUp = false }
                     sideUse[Int(sides[request])] -= footprints[request]
                     sidePeak[Int(sides[request])] -= peaks[request]
                     sides[request] = -1
