@@ -11,7 +11,7 @@ extension KVBlockManager {
     public func checkInvariants() {
         var references = [Int32](repeating: 0, count: capacity.deviceBlocks)
         var hostHeld = [Bool](repeating: false, count: capacity.hostBlocks)
-        for (sequence, record) in sequences {
+        for (sequence, record) in sequences.records {
             precondition(record.chainedBlocks <= record.blocks.count, "sequence \(sequence) chained past its table")
             if record.isOnHost {
                 for block in record.blocks {

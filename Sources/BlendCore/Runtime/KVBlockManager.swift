@@ -50,7 +50,7 @@ public struct KVBlockManager: Sendable, Equatable {
     var prefixCache: BlockPrefixCache
     /// Host blocks no swapped-out sequence holds, used as a stack.
     var freeHostBlocks: [Int32]
-    var sequences: [Int32: SequenceBlocks] = [:]
+    var sequences = SequenceTable()
 
     /// Creates a manager with every device and host block free and an empty prefix cache.
     /// Blocks are handed out in increasing id order until some are returned.

@@ -1,0 +1,29 @@
+/// The per-sequence records of a ``KVBlockManager``, in an array indexed by sequence id (request
+/// indices are small and dense), with the few dictionary operations the manager uses. Lookups
+/// cost an array access instead of a hash, and `_modify` lets a record's table grow in place.
+struct SequenceTable: Sendable, Equatable {
+    private var slots: [SequenceBlocks?] = []
+
+    /// The record of `sequence`, or `nil`.
+    subscript(sequence: Int32) -> SequenceBlocks? {
+        get { Int(sequence) < slots.count ? slots[Int(sequence)] : nil }
+        _modify {
+            if Int(sequence) >= slots.count {
+                slots.append(contentsOf: repeatElement(nil, count: Int(sequence) + 1 - slots.count))
+            }
+            yield &slots[Int(sequence)]
+        }
+    }
+
+    /// Removes and returns the record of `sequence`.
+    mutating func removeValue(forKey sequence: Int32) -> SequenceBlocks? {
+        guard Int(sequence) < slots.count else { return nil }
+        defer { slots[Int(sequence)] = nil }
+        return slots[Int(sequence)]
+    }
+
+    /// Every record with its sequence id.
+    var records: [(sequence: Int32, record: SequenceBlocks)] {
+        slots.enumerated().compactMap { index, record in record.map { (Int32(index), $0) } }
+    }
+}
