@@ -75,4 +75,26 @@ final class BlendServeSchedulerTests: XCTestCase {
         XCTAssertLessThan(last.density, first.density / 10)
         XCTAssertGreaterThan(last.meanOutputLength, 900)
     }
+
+    func testMultiStepSpansGiveTheSameMakespanAsSteppingOneByOne() async throws {
+        let workload = mixedWorkload(seed: 11)
+        var options = SimulationOptions(mode: .overlapped)
+        options.deviceBlocks = 2000
+        options.maxTokensPerStep = 2048
+        let cost = CostModel(model: .llama31_8B, hardware: .a100_80GB)
+        for policy in ["fcfs", "dfs", "blendserve"] {
+            var makespans: [Double] = []
+            var plans: [Int] = []
+            for span in [4096, 1] {
+                let engine = SimulatedGPU(workload: workload, model: .llama31_8B, hardware: .a100_80GB, options: options)
+                let scheduler = try PolicyCatalog.make(policy, options: .init(maxSpan: span), costModel: cost)
+                let report = await run(scheduler, engine, workload).report
+                XCTAssertEqual(report.requestsFinished, workload.count, policy)
+                makespans.append(report.makespanSeconds)
+                plans.append(report.plans)
+            }
+            XCTAssertEqual(makespans[0], makespans[1], accuracy: 0.001 * makespans[1], "\(policy): spans \(makespans[0]) s, steps \(makespans[1]) s")
+            XCTAssertLessThan(plans[0], plans[1], "\(policy): spans cover several steps per plan")
+        }
+    }
 }

@@ -95,6 +95,12 @@ public struct KVBlockManager: Sendable, Equatable {
         return record.blocks
     }
 
+    /// Length of the block table of `sequence` (device or host), 0 when it has none.
+    /// - Complexity: O(1), without copying the table.
+    public func tableLength(_ sequence: Int32) -> Int {
+        sequences[sequence]?.blocks.count ?? 0
+    }
+
     /// Blocks `sequence` must gain for its table to cover positions `0 ..< tokens`: 0 when it
     /// already does; counted from an empty table for a sequence without one, and from its host
     /// table's length for a swapped-out one. Use it to plan multi-step decode spans.

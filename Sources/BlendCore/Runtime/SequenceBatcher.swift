@@ -9,9 +9,10 @@
 ///    it restarts later by recomputation, served from the prefix cache where possible).
 ///    Preempted sequences are re-admitted first.
 /// 2. The policy calls ``admit(_:)`` for the requests it wants, while ``canAdmit`` holds.
-/// 3. ``finishStep(admissionBlocked:)`` returns the plan. When no sequence is prefilling and the
-///    policy cannot admit before something finishes, the plan covers many decode steps at once,
-///    as many as the free blocks allow (the engine stops at the first finish).
+/// 3. ``finishStep(admissionBlocked:spanLimit:)`` returns the plan. When no sequence is
+///    prefilling and the policy cannot admit before something finishes, the plan covers many
+///    decode steps at once, up to the first step that needs a new KV block (the engine stops at
+///    the first finish), so a run with spans makes the same decisions as one stepped one by one.
 ///
 /// A sequence may grow to the engine's context or to the whole KV pool, whichever is smaller, so
 /// that it can always finish once it is the oldest in the batch (the newest is preempted first);
@@ -301,37 +302,23 @@ public struct SequenceBatcher: Sendable {
         var steps = 1
         if !prefilling, admissionBlocked || !canAdmit, options.maxSpan > 1, !sequences.isEmpty {
             steps = spanLength(limit: spanLimit)
-            if steps > 1 {
-                for slot in sequences.indices {
-                    let request = sequences[slot].request
-                    let appended = kv.grow(request, toCover: sequences[slot].end + steps - 1) ?? []
-                    sequences[slot].newBlocks += appended
-                    sentBlocks[Int(request)] += appended.count
-                }
-            }
         }
         return StepPlan(sequences: sequences, steps: steps, rejections: rejections,
                         deviceBlocksInUse: kv.deviceBlocksInUse)
     }
 
     /// The longest span every decoding sequence can take with the blocks available.
+    /// The longest span the decoding sequences can take in the blocks they already hold: it ends
+    /// where the first of them needs a new block, which is also where a step-by-step run would
+    /// allocate one, so spans change no decision (memory only shrinks at block boundaries and
+    /// grows when a sequence finishes, which ends the span).
     private func spanLength(limit requested: Int) -> Int {
         var limit = min(options.maxSpan, requested)
-        for sequence in sequences { limit = min(limit, sequence.remainingTokens) }
-        guard limit > 1 else { return 1 }
-        func fits(_ steps: Int) -> Bool {
-            var needed = 0
-            for sequence in sequences {
-                needed += kv.blocksNeeded(sequence.request, toCover: sequence.end + steps - 1)
-            }
-            return needed <= kv.availableDeviceBlocks
+        for sequence in sequences {
+            let room = kv.tableLength(sequence.request) * capacity.blockSize - sequence.end + 1
+            limit = min(limit, sequence.remainingTokens, room)
         }
-        var low = 1, high = limit
-        while low < high {
-            let middle = (low + high + 1) / 2
-            if fits(middle) { low = middle } else { high = middle - 1 }
-        }
-        return low
+        return max(limit, 1)
     }
 
     /// Applies the engine's outcome of the plan returned last.
