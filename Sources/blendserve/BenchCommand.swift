@@ -1,4 +1,6 @@
 import BlendCore
+import BlendSchedulers
+import BlendSim
 import Foundation
 
 /// `blendserve bench`: the package's own performance benchmarks.
@@ -15,7 +17,9 @@ enum BenchCommand {
       scaling      tree build time at 1/4, 1/2, 1 and 2 times --requests, to show it is linear
                    in prompt tokens
       reader       JSONL reading speed in MB/s on a synthetic trace file
-      all          all of the above (default)
+      scheduler    BlendServe's CPU time per engine step and per plan while it schedules Trace#1
+                   on the simulated A100 (not part of all: it simulates the whole trace)
+      all          preprocess, scaling and reader (default)
 
     Options:
       --suite S      which suite to run (default all)
@@ -25,12 +29,12 @@ enum BenchCommand {
       -h, --help     show this help
     """
 
-    static func run(_ arguments: [String]) throws -> Int32 {
+    static func run(_ arguments: [String]) async throws -> Int32 {
         let options = try CommandLineArguments(arguments, command: "bench", valued: ["suite", "requests", "seed"], switches: ["json"])
         _ = try options.requirePositionals(0, what: "")
         let suite = options.string("suite") ?? "all"
-        guard ["all", "preprocess", "scaling", "reader"].contains(suite) else {
-            throw UsageError(description: "bench: --suite must be all, preprocess, scaling or reader, got '\(suite)'")
+        guard ["all", "preprocess", "scaling", "reader", "scheduler"].contains(suite) else {
+            throw UsageError(description: "bench: --suite must be all, preprocess, scaling, reader or scheduler, got '\(suite)'")
         }
         let requests = try options.integer("requests", default: 400_000, in: 1000 ... 10_000_000)!
         let seed = try options.seed("seed", default: 1)
@@ -51,6 +55,9 @@ enum BenchCommand {
         }
         if suite == "all" || suite == "preprocess" {
             results["preprocess"] = try preprocess(requests: requests, seed: seed, json: json)
+        }
+        if suite == "scheduler" {
+            results["scheduler"] = try await scheduler(requests: requests, seed: seed, json: json)
         }
         if suite == "all" || suite == "scaling" {
             results["scaling"] = try scaling(requests: requests, seed: seed, json: json)
@@ -81,6 +88,28 @@ enum BenchCommand {
             print("  \(Output.count(analysis.plan.order.units.count)) units after \(analysis.plan.splits) splits in \(analysis.plan.iterations) iterations; peak memory so far \(Output.count(peakMemoryBytes() / 1_000_000)) MB")
         }
         return result
+    }
+
+    private static func scheduler(requests: Int, seed: UInt64, json: Bool) async throws -> [String: Any] {
+        let workload = try WorkloadGenerator.generate(.trace1, requests: requests, seed: seed).workload
+        let cost = CostModel(model: .llama31_8B, hardware: .a100_80GB)
+        let engine = SimulatedGPU(workload: workload, model: .llama31_8B, hardware: .a100_80GB)
+        var runner = OfflineRunner(scheduler: BlendServeScheduler(costModel: cost, options: .init(seed: seed)),
+                                   engine: engine, workload: workload)
+        runner.recordsTimeline = true
+        let report = await runner.run().report
+        let steps = report.timeline.reduce(0) { $0 + $1.steps }
+        let sequenceSteps = report.timeline.reduce(0) { $0 + $1.sequences * $1.steps }
+        let meanBatch = steps > 0 ? Double(sequenceSteps) / Double(steps) : 0
+        let largest = report.timeline.map(\.sequences).max() ?? 0
+        if !json {
+            print("scheduler: BlendServe on Trace#1, \(Output.count(requests)) requests: \(Output.duration(report.schedulerSecondsPerStep)) per engine step, \(Output.duration(report.schedulerSecondsPerPlan)) per plan")
+            print(String(format: "  %@ engine steps in %@ plans; %.0f sequences per step on average, %d at most",
+                         Output.count(report.engineSteps), Output.count(report.plans), meanBatch, largest))
+        }
+        return ["requests": requests, "seconds_per_step": report.schedulerSecondsPerStep,
+                "seconds_per_plan": report.schedulerSecondsPerPlan, "engine_steps": report.engineSteps,
+                "plans": report.plans, "mean_sequences_per_step": meanBatch, "max_sequences_per_step": largest]
     }
 
     private static func scaling(requests: Int, seed: UInt64, json: Bool) throws -> [[String: Any]] {
