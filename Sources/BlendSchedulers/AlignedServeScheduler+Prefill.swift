@@ -15,6 +15,22 @@ extension AlignedServeScheduler {
         max(kv.blockTable(request).count, capacity.blocks(forTokens: ledger.knownLength(request)))
     }
 
+    /// Adds `request` to a non-empty running batch when the batch has a member to spare and its
+    /// KV blocks (`blocks` so far, plus one block of growth per member) stay within the cap;
+    /// `blocks` then includes the request's.
+    /// - Complexity: O(1) plus the table lookup of `decodeBlocks`.
+    mutating func joinRunningBatch(_ request: Int32, blocks: inout Int) -> Bool {
+        let needed = decodeBlocks(request)
+        guard !running.isEmpty, running.count < batchLimit, blocks + running.count + needed <= batchCapBlocks else {
+            return false
+        }
+        ledger.phase[Int(request)] = .running
+        ledger.batch[Int(request)] = runningBatch
+        running.append(request)
+        blocks += needed
+        return true
+    }
+
     /// Puts each request whose prefill just completed in the running batch, when its length lies
     /// in the batch's window and the batch has room (members, and blocks within the cap with one
     /// block of growth per member); otherwise queues it for the pool.
@@ -23,13 +39,7 @@ extension AlignedServeScheduler {
         let joins = statistics.directJoins
         var blocks = running.reduce(0) { $0 + decodeBlocks($1) }
         for request in prefilled {
-            let needed = decodeBlocks(request)
-            if !running.isEmpty, running.count < batchLimit, blocks + running.count + needed <= batchCapBlocks,
-               runningWindow.contains(ledger.knownLength(request)) {
-                ledger.phase[Int(request)] = .running
-                ledger.batch[Int(request)] = runningBatch
-                running.append(request)
-                blocks += needed
+            if runningWindow.contains(ledger.knownLength(request)), joinRunningBatch(request, blocks: &blocks) {
                 statistics.directJoins += 1
             } else {
                 parking.append(request)

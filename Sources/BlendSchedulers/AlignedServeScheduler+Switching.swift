@@ -63,12 +63,7 @@ extension AlignedServeScheduler {
         let topUps = statistics.topUps
         var blocks = running.reduce(0) { $0 + decodeBlocks($1) }
         for request in joining {
-            let needed = decodeBlocks(request)
-            if !running.isEmpty, running.count < batchLimit, blocks + running.count + needed <= batchCapBlocks {
-                ledger.phase[Int(request)] = .running
-                ledger.batch[Int(request)] = runningBatch
-                running.append(request)
-                blocks += needed
+            if joinRunningBatch(request, blocks: &blocks) {
                 statistics.topUps += 1
             } else {
                 parking.append(request)
