@@ -15,7 +15,8 @@ let package = Package(
         .target(name: "BlendCore"),
         .target(name: "BlendSchedulers", dependencies: ["BlendCore"]),
         .target(name: "BlendSim", dependencies: ["BlendCore"]),
-        .target(name: "BlendCPU", dependencies: ["BlendCore"]),
+        .target(name: "CBlendCPU"),
+        .target(name: "BlendCPU", dependencies: ["BlendCore", "CBlendCPU"]),
         .target(name: "CBlendCUDA"),
         .target(name: "BlendCUDA", dependencies: ["BlendCore", "CBlendCUDA"]),
         .executableTarget(
@@ -29,6 +30,7 @@ let package = Package(
         .testTarget(name: "BlendCoreTests", dependencies: ["BlendCore"]),
         .testTarget(name: "BlendSimTests", dependencies: ["BlendSim", "BlendCore"]),
         .testTarget(name: "BlendSchedulersTests", dependencies: ["BlendSchedulers", "BlendCore", "BlendSim"]),
+        .testTarget(name: "BlendCPUTests", dependencies: ["BlendCPU", "CBlendCPU", "BlendCore", "BlendSchedulers"]),
         .testTarget(name: "blendserveTests", dependencies: ["blendserve", "BlendCore"]),
     ],
     swiftLanguageModes: [.v6]
