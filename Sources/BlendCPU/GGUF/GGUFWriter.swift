@@ -57,17 +57,20 @@ public struct GGUFWriter: Sendable {
         guard (1...4).contains(dimensions.count), dimensions.allSatisfy({ $0 > 0 }) else {
             throw Self.error("tensor \"\(name)\" has dimensions \(dimensions); GGUF needs 1 to 4, each at least 1")
         }
-        guard let rowBytes = type.rowBytes(elements: dimensions[0]) else {
+        guard dimensions[0] % type.blockElements == 0 else {
             throw Self.error("tensor \"\(name)\" has rows of \(dimensions[0]) values, not a multiple of the \(type) "
                 + "block of \(type.blockElements)")
         }
-        var expected = rowBytes
+        var rowCount = 1
         for size in dimensions.dropFirst() {
-            let (product, overflow) = expected.multipliedReportingOverflow(by: size)
+            let (product, overflow) = rowCount.multipliedReportingOverflow(by: size)
             guard !overflow else {
                 throw Self.error("tensor \"\(name)\" with dimensions \(dimensions) is too large to address")
             }
-            expected = product
+            rowCount = product
+        }
+        guard let expected = type.byteCount(rowLength: dimensions[0], rowCount: rowCount) else {
+            throw Self.error("tensor \"\(name)\" with dimensions \(dimensions) is too large to address")
         }
         guard data.count == expected else {
             throw Self.error("tensor \"\(name)\" of type \(type) with dimensions \(dimensions) needs \(expected) "

@@ -106,12 +106,11 @@ struct _GGUFHeader {
             guard let type = GGMLType(rawValue: rawType) else {
                 throw cursor.error("tensor \"\(name)\" has type id \(rawType), which is not a ggml type", at: typeOffset)
             }
-            guard let rowBytes = type.rowBytes(elements: dimensions[0]) else {
+            guard dimensions[0] % type.blockElements == 0 else {
                 throw cursor.error("tensor \"\(name)\" has rows of \(dimensions[0]) values, not a multiple of the "
                     + "\(type) block of \(type.blockElements)", at: typeOffset)
             }
-            let (byteCount, overflow) = rowBytes.multipliedReportingOverflow(by: elementCount / dimensions[0])
-            guard !overflow else {
+            guard let byteCount = type.byteCount(rowLength: dimensions[0], rowCount: elementCount / dimensions[0]) else {
                 throw cursor.error("tensor \"\(name)\" is too large to address", at: typeOffset)
             }
             let offsetField = cursor.position
