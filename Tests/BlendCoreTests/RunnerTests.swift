@@ -188,6 +188,67 @@ final class RunnerTests: XCTestCase {
         XCTAssertTrue(result.failure!.contains("made no progress"))
     }
 
+    func testEveryRequestIsReportedOnceAsItEndsWithItsFinalResult() async {
+        for seed in 1 ... 120 as ClosedRange<UInt64> {
+            var random = SeededGenerator(seed: seed)
+            let generated = randomWorkload(requests: Int.random(in: 1 ... 24, using: &random), using: &random)
+            // Mostly non-empty prompts (an empty one breaks the toy scheduler's contract, which is
+            // worth covering now and then).
+            let keepsEmptyPrompts = Int.random(in: 0 ..< 4, using: &random) == 0
+            var workload = Workload()
+            for index in 0 ..< generated.count {
+                workload.append(id: generated.ids[index], prompt: (keepsEmptyPrompts ? [] : [9]) + generated.prompt(index),
+                                outputLength: Int(generated.outputLengths[index]))
+            }
+            let count = workload.count
+            let misbehaviour: ToyScheduler.Misbehaviour = switch Int.random(in: 0 ..< 6, using: &random) {
+            case 0: .stopAfter(Int.random(in: 0 ... 2 * count, using: &random))
+            case 1: .rescheduleFinished
+            case 2: .idle
+            case 3: .reject(Set((0 ..< count).filter { _ in Bool.random(using: &random) }.map { Int32($0) }))
+            default: .none
+            }
+            let failOnPlan = Bool.random(using: &random) ? Int.random(in: 1 ... 2 * count, using: &random) : nil
+            var runner = OfflineRunner(scheduler: ToyScheduler(misbehaviour),
+                                       engine: ToyEngine(workload: workload, failOnPlan: failOnPlan), workload: workload)
+            runner.idlePlanLimit = 20
+            var reported: [RequestResult] = []
+            runner.onResult = { reported.append($0) }
+            let result = await runner.run()
+            let context = "seed \(seed), \(misbehaviour), engine fails on plan \(failOnPlan.map(String.init) ?? "none")"
+            assertEveryRequestEndsOnce(result, workload)
+            XCTAssertEqual(reported.map(\.request).sorted(), Array(0 ..< count), context)
+            XCTAssertEqual(reported.sorted { $0.request < $1.request }, result.results, context)
+            let finishTimes = reported.compactMap(\.finishedAt)
+            XCTAssertEqual(finishTimes, finishTimes.sorted(), "reported in the order they finished; \(context)")
+            XCTAssertEqual(reported.filter(\.rejected).count, result.results.filter(\.rejected).count, context)
+            for request in reported where request.rejected {
+                XCTAssertEqual(request.error, "too long", context)
+            }
+        }
+    }
+
+    func testRejectingAndSchedulingOneRequestInOnePlanBreaksTheContract() async {
+        struct Contradiction: BatchScheduler {
+            var name = "contradiction"
+            mutating func prepare(workload: Workload, capacity: EngineCapacity) throws {}
+            mutating func nextStep() -> StepPlan? {
+                StepPlan(sequences: [ScheduledSequence(request: 0, start: 0, count: 1, tokens: [1], newBlocks: [],
+                                                       resetsBlockTable: true, samples: true, remainingTokens: 4)],
+                         rejections: [RequestRejection(request: 0, reason: "no")])
+            }
+            mutating func observe(_ outcome: StepOutcome) {}
+        }
+        let workload = workload(1)
+        var runner = OfflineRunner(scheduler: Contradiction(), engine: ToyEngine(workload: workload), workload: workload)
+        var reported: [RequestResult] = []
+        runner.onResult = { reported.append($0) }
+        let result = await runner.run()
+        XCTAssertTrue(result.failure?.contains("rejects it too") ?? false, result.failure ?? "no failure")
+        XCTAssertEqual(reported, result.results)
+        XCTAssertFalse(result.results[0].rejected)
+    }
+
     func testDistributionPercentiles() {
         let values = (1 ... 100).map(Double.init)
         let distribution = Distribution(values.shuffled())

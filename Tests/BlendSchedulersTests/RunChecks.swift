@@ -2,11 +2,21 @@ import BlendCore
 import XCTest
 
 extension XCTestCase {
-    /// Runs `scheduler` on `engine` to the end, declaring the run stuck after 200 idle plans.
-    func runToEnd<S: BatchScheduler>(_ scheduler: S, engine: CheckingEngine, workload: Workload) async -> RunResult {
+    /// Runs `scheduler` on `engine` to the end, declaring the run stuck after 200 idle plans, and
+    /// checks that the runner's per-result callback reported every request exactly once, with
+    /// its final result.
+    func runToEnd<S: BatchScheduler>(_ scheduler: S, engine: CheckingEngine, workload: Workload,
+                                     file: StaticString = #filePath, line: UInt = #line) async -> RunResult {
         var runner = OfflineRunner(scheduler: scheduler, engine: engine, workload: workload)
         runner.idlePlanLimit = 200
-        return await runner.run()
+        var reported: [RequestResult] = []
+        runner.onResult = { reported.append($0) }
+        let result = await runner.run()
+        XCTAssertEqual(reported.map(\.request).sorted(), Array(0 ..< workload.count),
+                       "\(scheduler.name): every request reported once", file: file, line: line)
+        XCTAssertEqual(reported.sorted { $0.request < $1.request }, result.results,
+                       "\(scheduler.name): reported results are the final ones", file: file, line: line)
+        return result
     }
 
     /// Asserts that the run lost nothing: no failure, no engine problem, every request ended

@@ -12,6 +12,8 @@ struct WorkloadLineParser {
 
     /// The requests accepted so far.
     private(set) var workload = Workload()
+    /// The endpoint, model and sampling parameters of each accepted request, indexed like ``workload``.
+    private(set) var requestOptions: [BatchRequestOptions] = []
     /// One error per rejected line, in line order.
     private(set) var errors: [LineError] = []
     /// Number of non-blank lines seen.
@@ -116,12 +118,38 @@ struct WorkloadLineParser {
                 }
                 fields.maxTokens = try parseCount(&scanner, field.name)
                 sawLimit = true
-            case .temperature, .topP, .frequencyPenalty, .presencePenalty:
-                try checkNumber(&scanner, field.name, integer: false)
+            case .frequencyPenalty, .presencePenalty:
+                try checkNumber(&scanner, field.name)
+            case .temperature:
+                if case let (value, text)? = try parseNumber(&scanner, field.name) {
+                    guard SamplingParameters.temperatureRange.contains(value) else {
+                        throw LineProblem("\"temperature\" must be between 0 and 2, got \(text)")
+                    }
+                    fields.temperature = value
+                }
+            case .topP:
+                if case let (value, text)? = try parseNumber(&scanner, field.name) {
+                    guard value > 0, value <= 1 else {
+                        throw LineProblem("\"top_p\" must be greater than 0 and at most 1, got \(text)")
+                    }
+                    fields.topP = value
+                }
+            case .topK:
+                fields.topK = try parseCount(&scanner, field.name)
             case .seed:
-                try checkNumber(&scanner, field.name, integer: true)
+                fields.seed = try parseSeed(&scanner)
             case .stop:
-                try checkStop(&scanner)
+                try parseStop(&scanner)
+            case .n:
+                if let count = try parseCount(&scanner, field.name), count != 1 {
+                    throw LineProblem("\"n\" must be 1: one completion per line (got \(count))")
+                }
+            case .model:
+                if try scanner.peekKind() == .null {
+                    try scanner.parseNull()
+                } else {
+                    fields.model = try parseText(&scanner, field.name)
+                }
             }
         }
     }
@@ -291,35 +319,64 @@ struct WorkloadLineParser {
         return Int(value)
     }
 
-    /// A number (an integer when `integer` is set) or null.
-    private func checkNumber(_ scanner: inout JSONScanner, _ name: String, integer: Bool) throws {
+    /// A number or null, checked and skipped.
+    private func checkNumber(_ scanner: inout JSONScanner, _ name: String) throws {
+        _ = try parseNumber(&scanner, name)
+    }
+
+    /// A number and its text as written, or nil for `null`.
+    private func parseNumber(_ scanner: inout JSONScanner, _ name: String) throws -> (value: Double, text: String)? {
         let kind = try scanner.peekKind()
         if kind == .null {
             try scanner.parseNull()
-            return
+            return nil
         }
-        let mustBe = "\"\(name)\" must be \(integer ? "an integer" : "a number")"
-        guard kind == .number else { throw LineProblem("\(mustBe), got \(kind)") }
-        if try !scanner.scanNumber().isInteger, integer { throw LineProblem("\(mustBe), got number") }
+        guard kind == .number else { throw LineProblem("\"\(name)\" must be a number, got \(kind)") }
+        let text = scanner.text(try scanner.scanNumber().range)
+        guard let value = Double(text) else { throw LineProblem("\"\(name)\" is not a representable number: \(text)") }
+        return (value, text)
     }
 
-    /// `stop`: null, a string, or an array of strings.
-    private func checkStop(_ scanner: inout JSONScanner) throws {
+    /// `seed`: a non-negative integer that fits in `UInt64`, or nil for `null`.
+    private func parseSeed(_ scanner: inout JSONScanner) throws -> UInt64? {
+        let kind = try scanner.peekKind()
+        if kind == .null {
+            try scanner.parseNull()
+            return nil
+        }
+        guard kind == .number else { throw LineProblem("\"seed\" must be an integer, got \(kind)") }
+        let (range, isInteger) = try scanner.scanNumber()
+        guard isInteger else { throw LineProblem("\"seed\" must be an integer, got number") }
+        let text = scanner.text(range)
+        if text.hasPrefix("-") { throw LineProblem("\"seed\" must be a non-negative integer, got \(text)") }
+        guard let seed = UInt64(text) else { throw LineProblem("\"seed\" is out of range (at most \(UInt64.max))") }
+        return seed
+    }
+
+    /// `stop`: null, a string, or an array of at most ``SamplingParameters/maxStopStrings``
+    /// non-empty strings.
+    private mutating func parseStop(_ scanner: inout JSONScanner) throws {
         let problem = LineProblem("\"stop\" must be a string or an array of strings")
         switch try scanner.peekKind() {
-        case .null, .string:
-            try scanner.skipValue()
+        case .null:
+            try scanner.parseNull()
+        case .string:
+            fields.stop.append(try scanner.parseString())
         case .array:
             try scanner.beginArray()
             var first = true
             while try scanner.nextArrayElement(first: first) {
                 first = false
                 guard try scanner.peekKind() == .string else { throw problem }
-                _ = try scanner.parseString()
+                fields.stop.append(try scanner.parseString())
+            }
+            guard fields.stop.count <= SamplingParameters.maxStopStrings else {
+                throw LineProblem("\"stop\" has \(fields.stop.count) strings; at most \(SamplingParameters.maxStopStrings) are allowed")
             }
         default:
             throw problem
         }
+        if fields.stop.contains("") { throw LineProblem("\"stop\" has an empty string") }
     }
 
     // MARK: Validation and appending
@@ -342,6 +399,9 @@ struct WorkloadLineParser {
             }
             guard fields.hasSeen(TopField.body) else { throw LineProblem("missing \"body\"") }
             if fields.prompt == .absent { throw LineProblem("missing \"prompt\" or \"messages\" in \"body\"") }
+            if case .chat = fields.prompt, fields.url == BatchRequestOptions.Endpoint.completions.rawValue {
+                throw LineProblem("a \"messages\" prompt needs the url \"/v1/chat/completions\", got \"/v1/completions\"")
+            }
         } else {
             guard let traceID = fields.id else { throw LineProblem("missing \"id\"") }
             id = traceID
@@ -358,6 +418,7 @@ struct WorkloadLineParser {
         if let firstLine = lineOfID[id] {
             throw LineProblem("duplicate id \"\(id)\" (first used on line \(firstLine))")
         }
+        let options = requestOptions(lineNumber: lineNumber, isBatch: isBatch)
         switch fields.prompt {
         case .tokens:
             try checkPromptLength(fields.tokens.count)
@@ -370,7 +431,25 @@ struct WorkloadLineParser {
         case .absent:
             try appendCompact(id: id)
         }
+        requestOptions.append(options)
         lineOfID[id] = lineNumber
+    }
+
+    /// The endpoint, model and sampling parameters of the line just parsed (defaults for trace lines).
+    private func requestOptions(lineNumber: Int, isBatch: Bool) -> BatchRequestOptions {
+        guard isBatch else { return BatchRequestOptions(line: lineNumber) }
+        let endpoint: BatchRequestOptions.Endpoint
+        if let url = fields.url {
+            endpoint = BatchRequestOptions.Endpoint(rawValue: url) ?? .completions
+        } else if case .chat = fields.prompt {
+            endpoint = .chatCompletions
+        } else {
+            endpoint = .completions
+        }
+        let sampling = SamplingParameters(
+            temperature: fields.temperature ?? 1, topP: fields.topP ?? 1, topK: fields.topK, seed: fields.seed,
+            stop: fields.stop)
+        return BatchRequestOptions(endpoint: endpoint, model: fields.model, sampling: sampling, line: lineNumber)
     }
 
     private func checkPromptLength(_ length: Int) throws {
@@ -400,7 +479,7 @@ struct WorkloadLineParser {
     }
 
     private mutating func appendCompact(id: String) throws {
-        guard let length = fields.promptLength else { return }
+        guard let length = fields.promptLength else { throw LineProblem("missing \"prompt\" (or \"prompt_len\")") }
         if (fields.prefixGroup == nil) != (fields.prefixLength == nil) {
             throw LineProblem("\"prefix_group\" and \"prefix_len\" must be given together")
         }
@@ -452,6 +531,12 @@ private struct LineFields {
     var maxTokens: Int?
     var method: String?
     var url: String?
+    var model: String?
+    var temperature: Double?
+    var topP: Double?
+    var topK: Int?
+    var seed: UInt64?
+    var stop: [String] = []
     /// Bit `i` is set once field `i` was read (top-level fields, then body fields).
     var seen: UInt32 = 0
 
@@ -467,6 +552,12 @@ private struct LineFields {
         maxTokens = nil
         method = nil
         url = nil
+        model = nil
+        temperature = nil
+        topP = nil
+        topK = nil
+        seed = nil
+        stop.removeAll(keepingCapacity: true)
         seen = 0
     }
 
@@ -515,7 +606,7 @@ private enum TopField: Int, CaseIterable {
 /// The `body` fields of an OpenAI batch line that the reader reads or type-checks.
 private enum BodyField: Int {
     case prompt, messages, maxTokens, maxCompletionTokens, temperature, topP, frequencyPenalty, presencePenalty
-    case seed, stop
+    case seed, stop, topK, n, model
 
     var name: String {
         switch self {
@@ -529,6 +620,9 @@ private enum BodyField: Int {
         case .presencePenalty: "presence_penalty"
         case .seed: "seed"
         case .stop: "stop"
+        case .topK: "top_k"
+        case .n: "n"
+        case .model: "model"
         }
     }
 
@@ -536,7 +630,7 @@ private enum BodyField: Int {
         ("prompt", .prompt), ("messages", .messages), ("max_tokens", .maxTokens),
         ("max_completion_tokens", .maxCompletionTokens), ("temperature", .temperature), ("top_p", .topP),
         ("frequency_penalty", .frequencyPenalty), ("presence_penalty", .presencePenalty), ("seed", .seed),
-        ("stop", .stop),
+        ("stop", .stop), ("top_k", .topK), ("n", .n), ("model", .model),
     ]
 
     static func match(_ key: JSONStringToken, in scanner: JSONScanner) -> BodyField? {

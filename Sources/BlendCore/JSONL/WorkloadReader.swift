@@ -37,13 +37,18 @@ public struct WorkloadReadResult: Sendable {
     public var errors: [LineError]
     /// Number of non-blank lines seen (`workload.count + errors.count`).
     public var lines: Int
+    /// The endpoint, model and sampling parameters of each request, indexed like ``workload``
+    /// (trace lines get the defaults).
+    public var requestOptions: [BatchRequestOptions]
 
-    /// Creates a result.
+    /// Creates a result; `requestOptions` must hold one entry per request of `workload`.
     /// - Complexity: O(1).
-    public init(workload: Workload, errors: [LineError], lines: Int) {
+    public init(workload: Workload, errors: [LineError], lines: Int, requestOptions: [BatchRequestOptions]) {
+        precondition(requestOptions.count == workload.count, "one BatchRequestOptions per request")
         self.workload = workload
         self.errors = errors
         self.lines = lines
+        self.requestOptions = requestOptions
     }
 }
 
@@ -55,7 +60,8 @@ public struct WorkloadReadResult: Sendable {
 ///   tokens are made up by ``SyntheticPrompt``;
 /// - OpenAI batch lines: `{"custom_id": "r1", "method": "POST", "url": "/v1/completions",
 ///   "body": {"prompt": [1, 2, 3], "max_tokens": 64}}`; text and chat prompts need a
-///   ``PromptTokenizer``.
+///   ``PromptTokenizer``. Their endpoint, `model` and sampling fields (`temperature`, `top_p`,
+///   `top_k`, `seed`, `stop`) come back in ``WorkloadReadResult/requestOptions``.
 ///
 /// The reader never stops at a bad line: it records a ``LineError`` and goes on. Blank lines are
 /// skipped. Input is read in chunks of ``Options/chunkSize`` bytes, so memory beyond the workload
@@ -171,7 +177,8 @@ public struct WorkloadReader: Sendable {
                 parser.consume(UnsafeBufferPointer(rebasing: bytes[0 ..< carried]), lineNumber: lineNumber)
             }
         }
-        return WorkloadReadResult(workload: parser.workload, errors: parser.errors, lines: parser.nonBlankLines)
+        return WorkloadReadResult(workload: parser.workload, errors: parser.errors, lines: parser.nonBlankLines,
+                                  requestOptions: parser.requestOptions)
     }
 
     /// Parses every complete line of `bytes[0 ..< end]` (no newline lies before `searchingFrom`)

@@ -44,6 +44,11 @@ public struct OfflineRunner<Scheduler: BatchScheduler, Engine: ExecutionEngine> 
     /// Called after plans that finished requests, at most every `progressInterval` seconds of
     /// wall time, and once at the end.
     public var progress: ((RunProgress) -> Void)?
+    /// Called exactly once for every request, with its final result, as soon as it ends (finished,
+    /// failed by the engine, rejected by the scheduler, or left unfinished when the run stops), in
+    /// the order the requests end, and always before ``run()`` returns; the results it sees equal
+    /// those of ``RunResult/results``. A batch job streams its output through it.
+    public var onResult: ((RequestResult) -> Void)?
     /// Minimum wall-clock seconds between two progress calls.
     public var progressInterval = 0.5
     /// Consecutive plans without sequences, rejections, transfers or prefetches after which the run is
@@ -69,6 +74,7 @@ public struct OfflineRunner<Scheduler: BatchScheduler, Engine: ExecutionEngine> 
         var sinceProgress = 0.0
         var idlePlans = 0
         var timeline: [TimelineEntry] = []
+        let reportResult = onResult ?? { _ in }
 
         do {
             try scheduler.prepare(workload: workload, capacity: engine.capacity)
@@ -113,6 +119,7 @@ public struct OfflineRunner<Scheduler: BatchScheduler, Engine: ExecutionEngine> 
             } catch {
                 failure = (error as? RunnerViolation)?.message ?? "\(error)"
             }
+            state.drainEnded(reportResult)
             sinceProgress += lastProgress.lap()
             if let progress, sinceProgress >= progressInterval {
                 sinceProgress = 0
@@ -120,6 +127,7 @@ public struct OfflineRunner<Scheduler: BatchScheduler, Engine: ExecutionEngine> 
             }
         }
         state.failUnfinished(with: failure ?? "scheduler \(scheduler.name) stopped without running this request")
+        state.drainEnded(reportResult)
         progress?(RunProgress(done: state.done, total: workload.count, runSeconds: state.clock, engineSteps: state.engineSteps))
         let unique = uniquePromptTokens ?? PrefixTree(workload: workload).uniquePromptTokens
         let report = state.report(policy: scheduler.name, schedulerSeconds: schedulerSeconds,

@@ -13,6 +13,10 @@ public struct RequestResult: Sendable, Hashable {
     public var finish: FinishReason?
     /// What went wrong, when the request could not be served.
     public var error: String?
+    /// Whether the scheduler rejected the request (it cannot run on this engine, for example a
+    /// prompt longer than the context); `false` for a request that finished, and for one left
+    /// unfinished by a run that stopped early (then ``error`` is the run's failure).
+    public var rejected: Bool
     /// Run time (seconds since the start) at which the request was first scheduled.
     public var scheduledAt: Double?
     /// Run time at which its first token was produced.
@@ -25,7 +29,7 @@ public struct RequestResult: Sendable, Hashable {
     /// Creates a result.
     /// - Complexity: O(1).
     public init(request: Int, id: String, generatedTokens: Int = 0, tokens: [Int32] = [], finish: FinishReason? = nil,
-                error: String? = nil, scheduledAt: Double? = nil, firstTokenAt: Double? = nil,
+                error: String? = nil, rejected: Bool = false, scheduledAt: Double? = nil, firstTokenAt: Double? = nil,
                 finishedAt: Double? = nil, preemptions: Int = 0) {
         self.request = request
         self.id = id
@@ -33,6 +37,7 @@ public struct RequestResult: Sendable, Hashable {
         self.tokens = tokens
         self.finish = finish
         self.error = error
+        self.rejected = rejected
         self.scheduledAt = scheduledAt
         self.firstTokenAt = firstTokenAt
         self.finishedAt = finishedAt

@@ -13,6 +13,8 @@ struct RunState {
     private(set) var plans = 0
     private(set) var done = 0
     private var seenMark: [Int]
+    /// Requests that ended since the last ``drainEnded(_:)``, in the order they ended.
+    private var ended: [Int] = []
 
     init(workload: Workload) {
         self.workload = workload
@@ -32,8 +34,14 @@ struct RunState {
     /// Checks a plan against the scheduler contract before the engine sees it.
     mutating func check(_ plan: StepPlan) throws {
         guard plan.steps >= 1 else { throw RunnerViolation(message: "plan with \(plan.steps) steps") }
-        for rejection in plan.rejections where !isOpen(rejection.request) {
-            throw RunnerViolation(message: "rejection of request \(rejection.request), which is not waiting or running")
+        for rejection in plan.rejections {
+            guard isOpen(rejection.request) else {
+                throw RunnerViolation(message: "rejection of request \(rejection.request), which is not waiting or running")
+            }
+            guard seenMark[Int(rejection.request)] != plans else {
+                throw RunnerViolation(message: "plan rejects request \(rejection.request) twice")
+            }
+            seenMark[Int(rejection.request)] = plans
         }
         for sequence in plan.sequences {
             let request = sequence.request
@@ -41,7 +49,7 @@ struct RunState {
                 throw RunnerViolation(message: "plan schedules request \(request), which is not waiting or running")
             }
             guard seenMark[Int(request)] != plans else {
-                throw RunnerViolation(message: "plan schedules request \(request) twice")
+                throw RunnerViolation(message: "plan schedules request \(request) twice, or rejects it too")
             }
             seenMark[Int(request)] = plans
             guard sequence.count >= 1, sequence.start >= 0, sequence.tokens.count == sequence.count else {
@@ -60,7 +68,7 @@ struct RunState {
     mutating func apply(_ plan: StepPlan, _ outcome: StepOutcome) throws {
         plans += 1
         for rejection in plan.rejections {
-            fail(Int(rejection.request), rejection.reason)
+            fail(Int(rejection.request), rejection.reason, rejected: true)
         }
         guard outcome.sequences.count == plan.sequences.count else {
             throw RunnerViolation(message: "engine returned \(outcome.sequences.count) sequences for a plan of \(plan.sequences.count)")
@@ -100,22 +108,33 @@ struct RunState {
                 results[index].finish = finish
                 results[index].finishedAt = clock
                 results[index].generatedTokens = generated[index]
+                ended.append(index)
             }
         }
     }
 
-    private mutating func fail(_ index: Int, _ reason: String) {
+    private mutating func fail(_ index: Int, _ reason: String, rejected: Bool) {
         status[index] = .failed
         done += 1
         results[index].error = reason
+        results[index].rejected = rejected
         results[index].generatedTokens = generated[index]
+        ended.append(index)
     }
 
     /// Ends every request still waiting or running with `reason`.
     mutating func failUnfinished(with reason: String) {
         for index in status.indices where status[index] == .waiting || status[index] == .running {
-            fail(index, reason)
+            fail(index, reason, rejected: false)
         }
+    }
+
+    /// Passes the final result of every request that ended since the last call to `body`, in the
+    /// order they ended, and forgets them.
+    /// - Complexity: O(requests ended since the last call).
+    mutating func drainEnded(_ body: (RequestResult) -> Void) {
+        for index in ended { body(results[index]) }
+        ended.removeAll(keepingCapacity: true)
     }
 
     /// The metrics of the run so far.
