@@ -1,0 +1,275 @@
+/* bs_matmul at the AVX-512 level: the design of matmul_avx2.c with 16-lane vectors.
+ *
+ * Every output y[t][r] is computed the same way whatever path produced it: one 16-lane
+ * accumulator, acc = fma(w_k, x_k, acc) over the column chunks k = 0, 1, ... in order (a last
+ * partial chunk of a float type has zeros in its missing lanes), then bs_hsum16. The weight
+ * vectors w_k come from deq_unit, whichever path asks for them. Two paths share this contract:
+ *   - the single-token path (GEMV) dequantises a few rows in registers and streams them past one
+ *     token, for ntok below BATCH_MIN_TOKENS;
+ *   - the batched path dequantises TILE_ROWS rows into a float panel once, then runs a register
+ *     tile of TILE_ROWS rows x TILE_TOKENS tokens over every token of the batch. */
+#if defined(__x86_64__)
+
+#include <stdlib.h>
+#include "kernels_internal.h"
+#include "simd_x86.h"
+
+enum {
+    LANES = 16,
+    GEMV_ROWS = 4,        /* rows that share each x load in the single-token path */
+    TILE_ROWS = 4,        /* rows of the batched register tile */
+    TILE_TOKENS = 6,      /* tokens of the batched register tile */
+    BATCH_MIN_TOKENS = 2  /* smallest ntok that takes the batched path */
+};
+
+BS_INLINE int is_float_type(uint32_t t) { return t == BS_T_F32 || t == BS_T_F16 || t == BS_T_BF16; }
+
+/* Vectors per dequantisation unit: a float type dequantises one vector (16 columns) at a time, a
+ * quantised type one 32-value block or K-quant sub-block (2 vectors). */
+BS_INLINE int unit_vectors(uint32_t t) { return is_float_type(t) ? 1 : 2; }
+
+/* The f16 at p, broadcast. */
+BS_AVX512 BS_INLINE __m512 broadcast_half(const uint8_t *p) { return _mm512_set1_ps(_cvtsh_ss(bs_load_u16(p))); }
+
+/* 32 bytes (unsigned when !is_signed, else int8) as two vectors of floats, in order. */
+BS_AVX512 BS_INLINE void bytes32_to_floats(__m256i b, int is_signed, __m512 w[2]) {
+    __m128i lo = _mm256_castsi256_si128(b), hi = _mm256_extracti128_si256(b, 1);
+    if (is_signed) {
+        w[0] = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(lo));
+        w[1] = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(hi));
+    } else {
+        w[0] = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(lo));
+        w[1] = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(hi));
+    }
+}
+
+/* The 32 nibbles of 16 bytes as floats: w[0] the low nibbles, w[1] the high nibbles. */
+BS_AVX512 BS_INLINE void nibbles16(const uint8_t *p, __m512 w[2]) {
+    __m128i raw = _mm_loadu_si128((const __m128i *)p), mask = _mm_set1_epi8(0x0F);
+    w[0] = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_and_si128(raw, mask)));
+    w[1] = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_and_si128(_mm_srli_epi16(raw, 4), mask)));
+}
+
+/* Dequantises unit u of a row (columns u * 16 * unit_vectors(t) onward) into w, with the
+ * arithmetic of bs_dequantize_row, so the floats are the same. */
+BS_AVX512 BS_INLINE void deq_unit(uint32_t t, const uint8_t *row, int64_t u, __m512 w[2]) {
+    switch (t) {
+    case BS_T_F32: w[0] = _mm512_loadu_ps((const float *)(row + 64 * u)); return;
+    case BS_T_F16: w[0] = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(row + 32 * u))); return;
+    case BS_T_BF16:
+        w[0] = _mm512_castsi512_ps(
+            _mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(row + 32 * u))), 16));
+        return;
+    case BS_T_Q4_0: {
+        const uint8_t *b = row + 18 * u;
+        __m512 d = broadcast_half(b), m = _mm512_mul_ps(d, _mm512_set1_ps(-8.0f));
+        nibbles16(b + 2, w);
+        w[0] = _mm512_fmadd_ps(w[0], d, m);
+        w[1] = _mm512_fmadd_ps(w[1], d, m);
+        return;
+    }
+    case BS_T_Q4_1: {
+        const uint8_t *b = row + 20 * u;
+        __m512 d = broadcast_half(b), m = broadcast_half(b + 2);
+        nibbles16(b + 4, w);
+        w[0] = _mm512_fmadd_ps(w[0], d, m);
+        w[1] = _mm512_fmadd_ps(w[1], d, m);
+        return;
+    }
+    case BS_T_Q8_0: {
+        const uint8_t *b = row + 34 * u;
+        __m512 d = broadcast_half(b);
+        w[0] = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(b + 2)))), d);
+        w[1] = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(b + 18)))), d);
+        return;
+    }
+    case BS_T_Q4_K: {
+        const uint8_t *b = row + 144 * (u >> 3);
+        int j = (int)(u & 7), scale, min;
+        bs_q4k_scale_min(b + 4, j, &scale, &min);
+        __m512 ds = _mm512_set1_ps(_cvtsh_ss(bs_load_u16(b)) * (float)scale);
+        __m512 dm = _mm512_set1_ps(-(_cvtsh_ss(bs_load_u16(b + 2)) * (float)min));
+        __m256i raw = _mm256_loadu_si256((const __m256i *)(b + 16 + 32 * (j >> 1)));
+        __m256i q = _mm256_and_si256(_mm256_srl_epi16(raw, _mm_cvtsi32_si128(4 * (j & 1))), _mm256_set1_epi8(0x0F));
+        bytes32_to_floats(q, 0, w);
+        w[0] = _mm512_fmadd_ps(w[0], ds, dm);
+        w[1] = _mm512_fmadd_ps(w[1], ds, dm);
+        return;
+    }
+    case BS_T_Q6_K: {
+        const uint8_t *b = row + 210 * (u >> 3);
+        int j = (int)(u & 7), half = j >> 2, g = j & 3;
+        __m256i lo = _mm256_loadu_si256((const __m256i *)(b + 64 * half + 32 * (g & 1)));
+        __m256i hi = _mm256_loadu_si256((const __m256i *)(b + 128 + 32 * half));
+        lo = _mm256_and_si256(_mm256_srl_epi16(lo, _mm_cvtsi32_si128(4 * (g >> 1))), _mm256_set1_epi8(0x0F));
+        hi = _mm256_and_si256(_mm256_srl_epi16(hi, _mm_cvtsi32_si128(2 * g)), _mm256_set1_epi8(0x03));
+        __m256i q = _mm256_sub_epi8(_mm256_or_si256(lo, _mm256_slli_epi16(hi, 4)), _mm256_set1_epi8(32));
+        bytes32_to_floats(q, 1, w);
+        const int8_t *scales = (const int8_t *)(b + 192) + 8 * half + 2 * g;
+        float d = _cvtsh_ss(bs_load_u16(b + 208));
+        w[0] = _mm512_mul_ps(w[0], _mm512_set1_ps(d * (float)scales[0]));
+        w[1] = _mm512_mul_ps(w[1], _mm512_set1_ps(d * (float)scales[1]));
+        return;
+    }
+    default: return;
+    }
+}
+
+/* The last n (< 16) columns of a float-type row, from column c, with zeros in the other lanes. */
+BS_AVX512 static __m512 deq_tail(uint32_t t, const uint8_t *row, int64_t c, int n) {
+    float v[LANES] = {0};
+    for (int l = 0; l < n; l++) {
+        if (t == BS_T_F32) memcpy(&v[l], row + 4 * (c + l), sizeof(float));
+        else if (t == BS_T_F16) v[l] = _cvtsh_ss(bs_load_u16(row + 2 * (c + l)));
+        else v[l] = bs_bits_to_float((uint32_t)bs_load_u16(row + 2 * (c + l)) << 16);
+    }
+    return _mm512_loadu_ps(v);
+}
+
+/* Single-token product of R consecutive rows (R <= GEMV_ROWS) starting at w: y[r] for r < R.
+ * Each x chunk is loaded once for the R rows. */
+BS_AVX512 BS_INLINE void gemv_rows(uint32_t t, int R, const uint8_t *w, int64_t row_bytes, int64_t cols,
+                                   const float *x, float *y) {
+    int nv = unit_vectors(t);
+    int64_t unit_cols = LANES * nv, units = cols / unit_cols;
+    int rest = (int)(cols - units * unit_cols);
+    __m512 acc[GEMV_ROWS];
+    for (int r = 0; r < R; r++) acc[r] = _mm512_setzero_ps();
+    for (int64_t u = 0; u < units; u++) {
+        __m512 xv[2];
+        for (int c = 0; c < nv; c++) xv[c] = _mm512_loadu_ps(x + u * unit_cols + LANES * c);
+        for (int r = 0; r < R; r++) {
+            __m512 wv[2];
+            deq_unit(t, w + r * row_bytes, u, wv);
+            for (int c = 0; c < nv; c++) acc[r] = _mm512_fmadd_ps(wv[c], xv[c], acc[r]);
+        }
+    }
+    if (rest) {
+        __m512 xv = _mm512_maskz_loadu_ps((__mmask16)((1u << rest) - 1u), x + units * unit_cols);
+        for (int r = 0; r < R; r++) {
+            acc[r] = _mm512_fmadd_ps(deq_tail(t, w + r * row_bytes, units * unit_cols, rest), xv, acc[r]);
+        }
+    }
+    for (int r = 0; r < R; r++) y[r] = bs_hsum16(acc[r]);
+}
+
+/* Dequantises row into dst (cols rounded up to whole vectors, zeros past cols). */
+BS_AVX512 BS_INLINE void deq_row(uint32_t t, const uint8_t *row, int64_t cols, float *dst) {
+    int nv = unit_vectors(t);
+    int64_t unit_cols = LANES * nv, units = cols / unit_cols;
+    int rest = (int)(cols - units * unit_cols);
+    for (int64_t u = 0; u < units; u++) {
+        __m512 wv[2];
+        deq_unit(t, row, u, wv);
+        for (int c = 0; c < nv; c++) _mm512_storeu_ps(dst + u * unit_cols + LANES * c, wv[c]);
+    }
+    if (rest) _mm512_storeu_ps(dst + units * unit_cols, deq_tail(t, row, units * unit_cols, rest));
+}
+
+/* Per type: the single-token product of rows [r0, r1), and the dequantisation of one row. */
+#define DEFINE_TYPE_KERNELS(NAME, TYPE)                                                                      \
+    BS_AVX512 static void gemv_##NAME(const uint8_t *w, int64_t row_bytes, int64_t cols, int64_t r0, int64_t r1, \
+                                      const float *x, float *y) {                                            \
+        int64_t r = r0;                                                                                       \
+        for (; r + GEMV_ROWS <= r1; r += GEMV_ROWS)                                                           \
+            gemv_rows(TYPE, GEMV_ROWS, w + r * row_bytes, row_bytes, cols, x, y + r);                         \
+        for (; r < r1; r++) gemv_rows(TYPE, 1, w + r * row_bytes, row_bytes, cols, x, y + r);                \
+    }                                                                                                         \
+    BS_AVX512 static void deq_row_##NAME(const uint8_t *row, int64_t cols, float *dst) {                      \
+        deq_row(TYPE, row, cols, dst);                                                                        \
+    }
+
+DEFINE_TYPE_KERNELS(f32, BS_T_F32)
+DEFINE_TYPE_KERNELS(f16, BS_T_F16)
+DEFINE_TYPE_KERNELS(bf16, BS_T_BF16)
+DEFINE_TYPE_KERNELS(q4_0, BS_T_Q4_0)
+DEFINE_TYPE_KERNELS(q4_1, BS_T_Q4_1)
+DEFINE_TYPE_KERNELS(q8_0, BS_T_Q8_0)
+DEFINE_TYPE_KERNELS(q4_k, BS_T_Q4_K)
+DEFINE_TYPE_KERNELS(q6_k, BS_T_Q6_K)
+
+typedef void (*gemv_fn)(const uint8_t *, int64_t, int64_t, int64_t, int64_t, const float *, float *);
+typedef void (*deq_row_fn)(const uint8_t *, int64_t, float *);
+typedef void (*tile_fn)(const float *, int64_t, int64_t, const float *, int64_t, float *, int64_t, int);
+
+/* The register tile: rows of the panel (TILE_ROWS rows, row_len floats apart) times T tokens of
+ * x; stores y[t][r] for r < nr. */
+BS_AVX512 BS_INLINE void tile(int T, const float *panel, int64_t row_len, int64_t cols, const float *x,
+                              int64_t x_stride, float *y, int64_t y_stride, int nr) {
+    __m512 acc[TILE_ROWS][TILE_TOKENS];
+    for (int r = 0; r < TILE_ROWS; r++)
+        for (int t = 0; t < T; t++) acc[r][t] = _mm512_setzero_ps();
+    int64_t full = cols / LANES;
+    int rest = (int)(cols % LANES);
+    for (int64_t k = 0; k < full; k++) {
+        __m512 wv[TILE_ROWS];
+        for (int r = 0; r < TILE_ROWS; r++) wv[r] = _mm512_load_ps(panel + r * row_len + LANES * k);
+        for (int t = 0; t < T; t++) {
+            __m512 xv = _mm512_loadu_ps(x + t * x_stride + LANES * k);
+            for (int r = 0; r < TILE_ROWS; r++) acc[r][t] = _mm512_fmadd_ps(wv[r], xv, acc[r][t]);
+        }
+    }
+    if (rest) {
+        __mmask16 mask = (__mmask16)((1u << rest) - 1u);
+        __m512 wv[TILE_ROWS];
+        for (int r = 0; r < TILE_ROWS; r++) wv[r] = _mm512_load_ps(panel + r * row_len + LANES * full);
+        for (int t = 0; t < T; t++) {
+            __m512 xv = _mm512_maskz_loadu_ps(mask, x + t * x_stride + LANES * full);
+            for (int r = 0; r < TILE_ROWS; r++) acc[r][t] = _mm512_fmadd_ps(wv[r], xv, acc[r][t]);
+        }
+    }
+    for (int r = 0; r < nr; r++)
+        for (int t = 0; t < T; t++) y[t * y_stride + r] = bs_hsum16(acc[r][t]);
+}
+
+/* The register tile for token count T = 1 ... TILE_TOKENS. */
+#define DEFINE_TILE(T)                                                                                      \
+    BS_AVX512 static void tile##T(const float *p, int64_t rl, int64_t c, const float *x, int64_t xs, float *y, \
+                                  int64_t ys, int nr) {                                                     \
+        tile(T, p, rl, c, x, xs, y, ys, nr);                                                                \
+    }
+DEFINE_TILE(1)
+DEFINE_TILE(2)
+DEFINE_TILE(3)
+DEFINE_TILE(4)
+DEFINE_TILE(5)
+DEFINE_TILE(6)
+
+void bs_matmul_avx512(uint32_t type, const uint8_t *w, int64_t row_bytes, int64_t cols, int64_t row_begin,
+                      int64_t row_end, const float *x, int64_t x_stride, int64_t ntok, float *y, int64_t y_stride) {
+    gemv_fn gemv;
+    deq_row_fn dequantize;
+    switch (type) {
+    case BS_T_F32: gemv = gemv_f32, dequantize = deq_row_f32; break;
+    case BS_T_F16: gemv = gemv_f16, dequantize = deq_row_f16; break;
+    case BS_T_BF16: gemv = gemv_bf16, dequantize = deq_row_bf16; break;
+    case BS_T_Q4_0: gemv = gemv_q4_0, dequantize = deq_row_q4_0; break;
+    case BS_T_Q4_1: gemv = gemv_q4_1, dequantize = deq_row_q4_1; break;
+    case BS_T_Q8_0: gemv = gemv_q8_0, dequantize = deq_row_q8_0; break;
+    case BS_T_Q4_K: gemv = gemv_q4_k, dequantize = deq_row_q4_k; break;
+    case BS_T_Q6_K: gemv = gemv_q6_k, dequantize = deq_row_q6_k; break;
+    default: return;
+    }
+    int64_t row_len = (cols + LANES - 1) / LANES * LANES;
+    size_t panel_bytes = (size_t)(TILE_ROWS * row_len) * sizeof(float);
+    float *panel = ntok >= BATCH_MIN_TOKENS ? aligned_alloc(64, (panel_bytes + 63) / 64 * 64) : NULL;
+    if (!panel) { /* one token, or no memory for a panel: the single-token path gives the same floats */
+        for (int64_t t = 0; t < ntok; t++) gemv(w, row_bytes, cols, row_begin, row_end, x + t * x_stride, y + t * y_stride);
+        return;
+    }
+    static const tile_fn tiles[TILE_TOKENS + 1] = {NULL, tile1, tile2, tile3, tile4, tile5, tile6};
+    for (int64_t r0 = row_begin; r0 < row_end; r0 += TILE_ROWS) {
+        int nr = row_end - r0 < TILE_ROWS ? (int)(row_end - r0) : TILE_ROWS;
+        for (int r = 0; r < TILE_ROWS; r++) {
+            if (r < nr) dequantize(w + (r0 + r) * row_bytes, cols, panel + r * row_len);
+            else memset(panel + r * row_len, 0, (size_t)row_len * sizeof(float));
+        }
+        for (int64_t t0 = 0; t0 < ntok; t0 += TILE_TOKENS) {
+            int nt = ntok - t0 < TILE_TOKENS ? (int)(ntok - t0) : TILE_TOKENS;
+            tiles[nt](panel, row_len, cols, x + t0 * x_stride, x_stride, y + t0 * y_stride + r0, y_stride, nr);
+        }
+    }
+    free(panel);
+}
+
+#endif
