@@ -16,8 +16,9 @@ enum _UTF8 {
         return String(decoding: UnsafeBufferPointer(start: start, count: count), as: UTF8.self)
     }
 
-    /// Whether the `count` bytes at `start` are well-formed UTF-8. ASCII is checked 8 bytes at a
-    /// time.
+    /// Whether the `count` bytes at `start` are well-formed UTF-8 (Unicode table 3-7). ASCII is
+    /// checked 8 bytes at a time; the byte ranges are plain comparisons, which a debug build
+    /// compiles inline (range patterns call generic code there).
     /// - Complexity: O(count).
     static func isValid(_ start: UnsafePointer<UInt8>, count: Int) -> Bool {
         var index = 0
@@ -35,35 +36,35 @@ enum _UTF8 {
                 index += 1
                 continue
             }
-            guard let length = sequenceLength(start, at: index, count: count) else { return false }
+            var length = 3
+            var low: UInt8 = 0x80
+            var high: UInt8 = 0xBF
+            if lead >= 0xC2 && lead <= 0xDF {
+                length = 2
+            } else if lead == 0xE0 {
+                low = 0xA0
+            } else if lead == 0xED {
+                high = 0x9F
+            } else if lead >= 0xE1 && lead <= 0xEF {
+                length = 3
+            } else if lead == 0xF0 {
+                length = 4
+                low = 0x90
+            } else if lead == 0xF4 {
+                length = 4
+                high = 0x8F
+            } else if lead >= 0xF1 && lead <= 0xF3 {
+                length = 4
+            } else {
+                return false
+            }
+            if count - index < length { return false }
+            let second = start[index + 1]
+            if second < low || second > high { return false }
+            if length >= 3 && start[index + 2] & 0xC0 != 0x80 { return false }
+            if length == 4 && start[index + 3] & 0xC0 != 0x80 { return false }
             index += length
         }
         return true
-    }
-
-    /// The length of the well-formed multi-byte sequence whose lead byte is at `index`, or nil.
-    private static func sequenceLength(_ start: UnsafePointer<UInt8>, at index: Int, count: Int) -> Int? {
-        let length: Int
-        var low: UInt8 = 0x80
-        var high: UInt8 = 0xBF
-        switch start[index] {
-        case 0xC2...0xDF: length = 2
-        case 0xE0: length = 3; low = 0xA0
-        case 0xE1...0xEC, 0xEE...0xEF: length = 3
-        case 0xED: length = 3; high = 0x9F
-        case 0xF0: length = 4; low = 0x90
-        case 0xF1...0xF3: length = 4
-        case 0xF4: length = 4; high = 0x8F
-        default: return nil
-        }
-        guard count - index >= length else { return nil }
-        let second = start[index + 1]
-        guard second >= low, second <= high else { return nil }
-        var next = index + 2
-        while next < index + length {
-            guard start[next] & 0xC0 == 0x80 else { return nil }
-            next += 1
-        }
-        return length
     }
 }

@@ -171,12 +171,16 @@ public struct ModelStore: Sendable {
         return stamped >= modified
     }
 
-    /// Writes `<file>.sha256` in `sha256sum` format.
+    /// Writes `<file>.sha256` in `sha256sum` format, dated no earlier than the file (whose date may
+    /// lie in the future).
     private func writeStamp(for file: String, sha256: String) throws {
         let stamp = file + ".sha256"
         let name = URL(fileURLWithPath: file).lastPathComponent
         do {
             try "\(sha256)  \(name)\n".write(toFile: stamp, atomically: true, encoding: .utf8)
+            if let modified = modificationDate(file), let stamped = modificationDate(stamp), stamped < modified {
+                try FileManager.default.setAttributes([.modificationDate: modified], ofItemAtPath: stamp)
+            }
         } catch {
             throw ModelStoreError.fileSystem(path: stamp, message: "cannot write: \(error.localizedDescription)")
         }

@@ -77,6 +77,9 @@ final class ModelStoreTests: XCTestCase {
         lines = []
         XCTAssertEqual(try offline.resolve(source) { lines.append($0) }, cached)
         XCTAssertEqual(lines.first, "checking the sha256 of \(cached)", "a file newer than its stamp is checked again")
+        lines = []
+        XCTAssertEqual(try offline.resolve(source) { lines.append($0) }, cached)
+        XCTAssertEqual(lines, ["using \(cached) (its sha256 was checked before)"], "even when the file is dated ahead")
     }
 
     func testADamagedCachedFileIsDownloadedAgain() throws {
