@@ -1,4 +1,5 @@
 import BlendCore
+import BlendCPU
 import BlendSchedulers
 import BlendSim
 import Foundation
@@ -6,7 +7,8 @@ import Foundation
 /// `blendserve bench`: the package's own performance benchmarks.
 enum BenchCommand {
     static let help = """
-    Usage: blendserve bench [--suite S] [--requests N] [--seed S] [--json]
+    Usage: blendserve bench [--suite S] [--requests N] [--seed S] [--model PATH] [--threads N]
+                            [--max-batch-tokens N] [--policies LIST] [--json]
 
     Runs performance benchmarks; build with 'swift build -c release' (or 'swift run -c release')
     first, debug builds are 10-100x slower.
@@ -19,24 +21,34 @@ enum BenchCommand {
       reader       JSONL reading speed in MB/s on a synthetic trace file
       scheduler    BlendServe's CPU time per engine step and per plan while it schedules Trace#1
                    on the simulated A100 (not part of all: it simulates the whole trace)
+      cpu          the CPU engine on a real model: prompt processing (512 tokens), single-stream
+                   decode (128 tokens), and a batch job of --requests chat requests (default 256)
+                   answering 128 tokens each, in prompt + generated tokens per second
       all          preprocess, scaling and reader (default)
 
     Options:
       --suite S      which suite to run (default all)
       --requests N   Trace#1 requests for preprocess and scaling (default 400000)
       --seed S       workload seed (default 1)
+      --model PATH   cpu: a llama-architecture GGUF file (default: SmolLM2-135M-Instruct, fetched
+                     on first use)
+      --threads N    cpu: worker threads (default: the CPU count)
+      --max-batch-tokens N
+                     cpu: tokens per engine step in the batch job (default 512)
+      --policies L   cpu: comma-separated policies for the batch job (default blendserve,fcfs)
       --json         print results as JSON
       -h, --help     show this help
     """
 
     static func run(_ arguments: [String]) async throws -> Int32 {
-        let options = try CommandLineArguments(arguments, command: "bench", valued: ["suite", "requests", "seed"], switches: ["json"])
+        let options = try CommandLineArguments(arguments, command: "bench", valued: ["suite", "requests", "seed", "model", "threads", "max-batch-tokens", "policies"], switches: ["json"])
         _ = try options.requirePositionals(0, what: "")
         let suite = options.string("suite") ?? "all"
-        guard ["all", "preprocess", "scaling", "reader", "scheduler"].contains(suite) else {
-            throw UsageError(description: "bench: --suite must be all, preprocess, scaling, reader or scheduler, got '\(suite)'")
+        guard ["all", "preprocess", "scaling", "reader", "scheduler", "cpu"].contains(suite) else {
+            throw UsageError(description: "bench: --suite must be all, preprocess, scaling, reader, scheduler or cpu, got '\(suite)'")
         }
-        let requests = try options.integer("requests", default: 400_000, in: 1000 ... 10_000_000)!
+        let requests = try options.integer("requests", default: suite == "cpu" ? 256 : 400_000,
+                                           in: suite == "cpu" ? 1 ... 100_000 : 1000 ... 10_000_000)!
         let seed = try options.seed("seed", default: 1)
         let json = options.flag("json")
         var results: [String: Any] = [:]
@@ -58,6 +70,15 @@ enum BenchCommand {
         }
         if suite == "scheduler" {
             results["scheduler"] = try await scheduler(requests: requests, seed: seed, json: json)
+        }
+        if suite == "cpu" {
+            let settings = CPUBenchmark.Settings(
+                modelPath: try options.string("model") ?? ModelStore().resolveDefaultModel(log: { Output.error($0) }),
+                threads: try options.integer("threads", default: ProcessInfo.processInfo.activeProcessorCount, in: 1 ... 1024)!,
+                requests: requests,
+                maxBatchTokens: try options.integer("max-batch-tokens", default: 512, in: 16 ... 65536)!,
+                policies: (options.string("policies") ?? "blendserve,fcfs").split(separator: ",").map(String.init))
+            results["cpu"] = try await CPUBenchmark.run(settings, json: json)
         }
         if suite == "all" || suite == "scaling" {
             results["scaling"] = try scaling(requests: requests, seed: seed, json: json)
