@@ -78,12 +78,9 @@ enum RunCommand {
         } catch {
             throw CommandFailure(description: "run: \(error)")
         }
-        let (workload, requestOptions, skipped) = resume?.pending(read.workload, options: read.requestOptions)
-            ?? (read.workload, read.requestOptions, 0)
-
+        let job = BatchJob(read: read, resume: resume)
         let output = try BatchOutputWriter(path: paths.output, appending: resuming)
         let errors = try BatchErrorWriter(path: paths.errors)
-        for error in read.errors { try errors.write(error) }
         if !read.errors.isEmpty {
             Output.error("run: \(read.errors.count) of \(read.lines) input lines are invalid (the first: \(read.errors[0])); see \(paths.errors)")
         }
@@ -94,23 +91,21 @@ enum RunCommand {
         } catch {
             throw UsageError(description: "run: \(error)")
         }
-        let job = BatchJob(workload: workload, options: requestOptions)
-        let progress = ProgressLine(total: workload.count,
+        let progress = ProgressLine(total: job.workload.count,
                                     enabled: ProgressLine.standardErrorIsTerminal && !options.flag("quiet") && !options.flag("json"))
-        let summary = try await job.run(scheduler: scheduler, engine: try engine.makeEngine(workload, requestOptions),
+        let summary = try await job.run(scheduler: scheduler, engine: try engine.makeEngine(job.workload, job.options),
                                         modelName: engine.modelName, decode: engine.decode, output: output, errors: errors,
                                         progress: progress)
 
         if let failure = summary.runFailure { Output.error("run: the run stopped early: \(failure)") }
         if summary.failed > 0 { Output.error("run: \(summary.failed) of \(summary.requests) requests failed; see \(paths.errors)") }
-        let report = Report(paths: paths, policy: policy, engine: engine.description, lines: read.lines,
-                            invalid: read.errors.count, skipped: skipped, summary: summary, errorLines: errors.lines)
+        let report = Report(paths: paths, policy: policy, engine: engine.description, summary: summary, errorLines: errors.lines)
         if options.flag("json") {
             try Output.json(report.json)
         } else {
             report.printTable()
         }
-        return summary.failed > 0 || !read.errors.isEmpty ? 1 : 0
+        return summary.failed > 0 || summary.invalid > 0 ? 1 : 0
     }
 
     /// The size of the file at `path`, or nil when there is none.
@@ -124,6 +119,9 @@ enum RunCommand {
         var output: String
         var errors: String
 
+        /// The paths `--input`, `--output` and `--errors` (or its default) name.
+        /// - Throws: ``UsageError`` when one is missing, two name the same file, or both
+        ///   `--resume` and `--overwrite` are given.
         init(_ options: CommandLineArguments) throws {
             guard let input = options.string("input") else { throw UsageError(description: "run: missing --input FILE") }
             guard let output = options.string("output") else { throw UsageError(description: "run: missing --output FILE") }
@@ -143,15 +141,13 @@ enum RunCommand {
 
     /// The final summary of a run.
     struct Report {
+        /// The job's files.
         var paths: Paths
+        /// The policy's name.
         var policy: String
+        /// The engine's description (``RunEngine/description``).
         var engine: String
-        /// Non-blank input lines.
-        var lines: Int
-        /// Input lines that could not be read.
-        var invalid: Int
-        /// Requests skipped because the output file already answered them.
-        var skipped: Int
+        /// What the run did.
         var summary: BatchJob.Summary
         /// Lines written to the error file.
         var errorLines: Int
@@ -160,8 +156,8 @@ enum RunCommand {
         var json: [String: Any] {
             [
                 "input": paths.input, "output": paths.output, "errors_file": paths.errors, "policy": policy, "engine": engine,
-                "lines": lines, "requests": summary.requests, "done": summary.done, "failed": summary.failed,
-                "invalid_lines": invalid, "skipped": skipped, "error_lines": errorLines,
+                "lines": summary.lines, "requests": summary.requests, "done": summary.done, "failed": summary.failed,
+                "invalid_lines": summary.invalid, "skipped": summary.skipped, "error_lines": errorLines,
                 "prompt_tokens": summary.promptTokens, "completion_tokens": summary.completionTokens,
                 "wall_seconds": summary.wallSeconds, "completion_tokens_per_s": summary.completionTokensPerSecond,
                 "engine_seconds": summary.engineSeconds, "run_failure": summary.runFailure ?? NSNull(),
@@ -173,7 +169,7 @@ enum RunCommand {
             print("\(paths.input) -> \(paths.output): \(policy) on \(engine)")
             Output.table([
                 ("requests", "\(Output.count(summary.done)) answered, \(Output.count(summary.failed)) failed, "
-                    + "\(Output.count(invalid)) invalid lines, \(Output.count(skipped)) skipped (already answered)"),
+                    + "\(Output.count(summary.invalid)) invalid lines, \(Output.count(summary.skipped)) skipped (already answered)"),
                 ("tokens", "\(Output.count(summary.promptTokens)) prompt, \(Output.count(summary.completionTokens)) completion"),
                 ("wall time", String(format: "%@ (%@ completion tokens/s)", Output.duration(summary.wallSeconds),
                                      Output.count(Int(summary.completionTokensPerSecond.rounded())))),

@@ -74,11 +74,11 @@ final class BatchJobUnitTests: XCTestCase {
         workload.append(id: "a", prompt: [1, 2])
         workload.append(id: "b", prompt: [3])
         workload.append(id: "c", prompt: [4])
-        let job = BatchJob(workload: workload, options: [
+        let job = BatchJob(read: WorkloadReadResult(workload: workload, errors: [], lines: 3, requestOptions: [
             BatchRequestOptions(endpoint: .chatCompletions, sampling: SamplingParameters(stop: ["END", "\n\n"]), line: 1),
             BatchRequestOptions(model: "own", sampling: SamplingParameters(stop: ["zz"]), line: 2),
             BatchRequestOptions(line: 3),
-        ])
+        ]))
         // Token t decodes to the character with code t.
         let decode: ([Int32]) -> String = { tokens in String(tokens.map { Character(Unicode.Scalar(UInt8($0))) }) }
         let tokens = "héllo\n\nEND".unicodeScalars.map { Int32($0.value) }
@@ -131,11 +131,129 @@ final class BatchJobUnitTests: XCTestCase {
         XCTAssertNil(BatchResume.customID(in: Array("[1]".utf8)))
     }
 
+    func testResumeCutsTheTruncatedLineAndLeavesOutAnsweredRequestsKeepingOptionsAligned() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("resume-unit-\(getpid()).jsonl").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let complete = #"{"id":"x","custom_id":"b"}"# + "\n\n" + #"{"custom_id":"d","response":{}}"# + "\n"
+        try Data((complete + #"{"id":"y","custom_id":"e","resp"#).utf8).write(to: URL(fileURLWithPath: path))
+        let resume = try BatchResume(outputPath: path)
+        XCTAssertEqual(resume.completed, ["b", "d"])
+        XCTAssertEqual(resume.lines, 2)
+        XCTAssertEqual(resume.droppedBytes, #"{"id":"y","custom_id":"e","resp"#.utf8.count)
+        XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), complete, "the cut-off line is gone")
+
+        var workload = Workload()
+        for (index, id) in ["a", "b", "c", "d", "e"].enumerated() {
+            workload.append(id: id, prompt: [Int32(index), 7], maxNewTokens: index, outputLength: 10 + index)
+        }
+        let options = (1 ... 5).map { BatchRequestOptions(sampling: SamplingParameters(seed: UInt64($0)), line: $0) }
+        let job = BatchJob(read: WorkloadReadResult(workload: workload, errors: [LineError(line: 6, message: "bad")], lines: 6,
+                                                    requestOptions: options), resume: resume)
+        XCTAssertEqual(job.workload.ids, ["a", "c", "e"])
+        XCTAssertEqual(job.workload.tokens, [0, 7, 2, 7, 4, 7])
+        XCTAssertEqual(job.workload.maxNewTokens, [0, 2, 4])
+        XCTAssertEqual(job.workload.outputLengths, [10, 12, 14])
+        XCTAssertEqual(job.options.map(\.line), [1, 3, 5])
+        XCTAssertEqual(job.options.map(\.sampling.seed), [1, 3, 5])
+        XCTAssertEqual(job.skipped, 2)
+        XCTAssertEqual(job.invalidLines.map(\.line), [6])
+        XCTAssertEqual(try BatchResume(outputPath: path + ".missing").completed, [])
+    }
+
+    func testFailedAndRejectedRequestsGoToTheErrorFileAsTheyEnd() async throws {
+        var workload = Workload()
+        workload.append(id: "short", prompt: [1, 2, 3], maxNewTokens: 4)
+        workload.append(id: "long", prompt: [Int32](repeating: 5, count: 80), maxNewTokens: 4)
+        workload.append(id: "last", prompt: [4], maxNewTokens: 4)
+        let options = (1 ... 3).map { BatchRequestOptions(endpoint: .chatCompletions, line: $0 + 1) }
+        let job = BatchJob(read: WorkloadReadResult(workload: workload, errors: [], lines: 3, requestOptions: options))
+        for failsOnCall in [nil, 2] as [Int?] {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("job-unit-\(getpid())-\(failsOnCall ?? 0)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let outputPath = directory.appendingPathComponent("out.jsonl").path, errorPath = directory.appendingPathComponent("err.jsonl").path
+            let summary = try await job.run(
+                scheduler: OneByOneScheduler(longestPrompt: 50), engine: OneTokenEngine(failsOnCall: failsOnCall), modelName: "toy",
+                decode: { _ in "ok" }, output: BatchOutputWriter(path: outputPath, appending: false),
+                errors: BatchErrorWriter(path: errorPath), progress: ProgressLine(total: 3, enabled: false))
+            let errorLines = try String(contentsOfFile: errorPath, encoding: .utf8).split(separator: "\n").map {
+                try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+            }
+            let codes = errorLines.map { ($0["custom_id"] as? String ?? "", (($0["error"] as? [String: Any])?["code"] as? String) ?? "") }
+            let answered = try String(contentsOfFile: outputPath, encoding: .utf8).split(separator: "\n").count
+            if failsOnCall == nil {
+                XCTAssertEqual(codes.map(\.0), ["long"])
+                XCTAssertEqual(codes.map(\.1), ["rejected"])
+                XCTAssertEqual(((errorLines[0]["error"] as? [String: Any])?["line"] as? Int), 3)
+                XCTAssertEqual(summary.done, 2)
+                XCTAssertEqual(summary.failed, 1)
+                XCTAssertEqual(answered, 2)
+                XCTAssertEqual(summary.promptTokens, 4)
+                XCTAssertEqual(summary.completionTokens, 2)
+                XCTAssertNil(summary.runFailure)
+            } else {
+                XCTAssertEqual(codes.map(\.0), ["long", "last"], "the rejection, then the request the failure cut off")
+                XCTAssertEqual(codes.map(\.1), ["rejected", "engine_error"])
+                XCTAssertEqual(summary.done, 1)
+                XCTAssertEqual(answered, 1)
+                XCTAssertTrue(summary.runFailure?.hasPrefix("engine failed") ?? false, summary.runFailure ?? "no failure")
+            }
+        }
+    }
+
     func testProgressTextShowsCountsRateAndTimeLeft() {
         XCTAssertEqual(ProgressLine.text(done: 123, total: 256, completionTokens: 8120, elapsedSeconds: 10),
                        "123/256 requests · 812 tokens/s · ETA 0:11")
         XCTAssertEqual(ProgressLine.text(done: 0, total: 5, completionTokens: 0, elapsedSeconds: 3), "0/5 requests · 0 tokens/s · ETA -:--")
         XCTAssertEqual(ProgressLine.clock(seconds: 42), "0:42")
         XCTAssertEqual(ProgressLine.clock(seconds: 3725), "1:02:05")
+    }
+}
+
+/// Runs requests one at a time with their whole prompt, and rejects prompts longer than
+/// `longestPrompt`.
+private struct OneByOneScheduler: BatchScheduler {
+    let name = "one-by-one"
+    let longestPrompt: Int
+    private var workload = Workload()
+    private var next: Int32 = 0
+
+    init(longestPrompt: Int) { self.longestPrompt = longestPrompt }
+
+    mutating func prepare(workload: Workload, capacity: EngineCapacity) throws { self.workload = workload }
+
+    mutating func nextStep() -> StepPlan? {
+        guard Int(next) < workload.count else { return nil }
+        let request = next
+        next += 1
+        let prompt = Array(workload.prompt(Int(request)))
+        guard prompt.count <= longestPrompt else {
+            return StepPlan(sequences: [], rejections: [RequestRejection(request: request, reason: "prompt too long")])
+        }
+        return StepPlan(sequences: [ScheduledSequence(request: request, start: 0, count: prompt.count, tokens: prompt, newBlocks: [],
+                                                      resetsBlockTable: true, samples: true, remainingTokens: 4)])
+    }
+
+    mutating func observe(_ outcome: StepOutcome) {}
+}
+
+/// Generates one token (id 42) per sequence and finishes it, or throws on its call number `failsOnCall`.
+private final class OneTokenEngine: ExecutionEngine, @unchecked Sendable {
+    let capacity = EngineCapacity(blockSize: 16, deviceBlocks: 64, bytesPerBlock: 1, maxTokensPerStep: 256,
+                                  maxSequencesPerStep: 8, maxContext: 1024)
+    let failsOnCall: Int?
+    private let lock = NSLock()
+    private var calls = 0
+
+    struct Failure: Error {}
+
+    init(failsOnCall: Int?) { self.failsOnCall = failsOnCall }
+
+    func execute(_ plan: StepPlan) async throws -> StepOutcome {
+        let number = lock.withLock { () -> Int in calls += 1; return calls }
+        if number == failsOnCall { throw Failure() }
+        return StepOutcome(steps: 1, seconds: 0.001, sequences: plan.sequences.map {
+            SequenceOutcome(request: $0.request, generated: 1, tokens: [42], finish: .stop)
+        })
     }
 }

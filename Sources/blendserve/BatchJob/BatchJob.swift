@@ -2,9 +2,9 @@ import BlendCPU
 import BlendCore
 import Foundation
 
-/// An OpenAI batch job: the requests still to run (after `--resume` took out those already
-/// answered), their options, and running them through any scheduler and engine while every
-/// result is written as soon as it ends.
+/// An OpenAI batch job: the input as read, the requests still to run (after `--resume` took out
+/// those already answered) with their options, and running them through any scheduler and engine
+/// while every result is written as soon as it ends.
 ///
 /// Only the engine, the model name and `decode` depend on the model: the job itself turns each
 /// finished request's tokens into text with `decode`, cuts the text before the earliest of the
@@ -13,6 +13,12 @@ import Foundation
 struct BatchJob {
     /// What a run did.
     struct Summary {
+        /// Non-blank input lines.
+        var lines = 0
+        /// Input lines that could not be read (error file).
+        var invalid = 0
+        /// Requests skipped because the output file already answers them.
+        var skipped = 0
         /// Requests run (excluding those skipped).
         var requests = 0
         /// Requests answered in the output file.
@@ -38,27 +44,38 @@ struct BatchJob {
     let workload: Workload
     /// Their options, indexed like ``workload``.
     let options: [BatchRequestOptions]
+    /// The input lines that could not be read.
+    let invalidLines: [LineError]
+    /// Non-blank input lines.
+    let lines: Int
+    /// Requests of the input left out because the output file already answers them.
+    let skipped: Int
 
-    /// A job for `workload` and its `options` (one per request).
-    /// - Complexity: O(1).
-    init(workload: Workload, options: [BatchRequestOptions]) {
-        precondition(workload.count == options.count, "one BatchRequestOptions per request")
-        self.workload = workload
-        self.options = options
+    /// The job for the input `read`, without the requests `resume` found answered.
+    /// - Complexity: O(requests + prompt tokens) when resuming, else O(1).
+    init(read: WorkloadReadResult, resume: BatchResume? = nil) {
+        let pending = resume?.pending(read.workload, options: read.requestOptions)
+        workload = pending?.workload ?? read.workload
+        options = pending?.options ?? read.requestOptions
+        skipped = pending?.skipped ?? 0
+        invalidLines = read.errors
+        lines = read.lines
     }
 
-    /// Runs every request through `scheduler` and `engine`, writing each answer to `output` (the
-    /// model reported is the line's own `model`, else `modelName`) and each failure to `errors` as
-    /// the request ends, and updating `progress`.
+    /// Writes the invalid input lines to `errors`, then runs every request through `scheduler` and
+    /// `engine`, writing each answer to `output` (the model reported is the line's own `model`,
+    /// else `modelName`) and each failure to `errors` as the request ends, and updating `progress`.
     /// - Parameter decode: turns generated token ids into text; without it the text is empty (a
     ///   simulator generates no tokens).
-    /// - Throws: the first write failure, after the run.
+    /// - Throws: a write failure of the invalid lines at once; the first write failure of the run
+    ///   after the run.
     /// - Complexity: that of the run, plus O(generated tokens × stop strings) for the stop strings.
     func run<Scheduler: BatchScheduler, Engine: ExecutionEngine>(
         scheduler: Scheduler, engine: Engine, modelName: String, decode: (([Int32]) -> String)?,
         output: BatchOutputWriter, errors: BatchErrorWriter, progress: ProgressLine
     ) async throws -> Summary {
-        var summary = Summary(requests: workload.count)
+        var summary = Summary(lines: lines, invalid: invalidLines.count, skipped: skipped, requests: workload.count)
+        for error in invalidLines { try errors.write(error) }
         guard !workload.isEmpty else { return summary }
         var writeError: (any Error)?
         let start = Date()
