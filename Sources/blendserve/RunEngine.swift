@@ -1,4 +1,5 @@
 import BlendCore
+import BlendCPU
 import BlendSim
 import Foundation
 
@@ -34,10 +35,57 @@ struct RunEngine {
         let name = options.string("engine") ?? "cpu"
         switch name {
         case "sim": return try simulator(options)
-        case "cpu": throw CommandFailure(description: "run: the CPU engine is not built into this tool yet; --engine sim runs token-id prompts on the simulated GPU")
+        case "cpu": return try cpu(options)
         case "cuda": throw CommandFailure(description: "run: the CUDA engine is not built into this tool yet; --engine sim runs token-id prompts on the simulated GPU")
         default: throw UsageError(description: "run: --engine must be one of \(names.joined(separator: ", ")), got '\(name)'")
         }
+    }
+
+    /// The CPU engine on `--model` (default: SmolLM2-135M-Instruct, fetched on first use): text
+    /// and chat prompts through the model's tokenizer and chat template; requests without a seed
+    /// get one derived from their custom id, so a rerun or a resumed job samples the same text.
+    private static func cpu(_ options: CommandLineArguments) throws -> RunEngine {
+        if options.string("hardware") != nil {
+            throw UsageError(description: "run: --hardware applies to --engine sim")
+        }
+        let path = try options.string("model") ?? ModelStore().resolveDefaultModel(log: { Output.error($0) })
+        let model: LlamaModel
+        let encoder: ChatPromptEncoder
+        do {
+            model = try LlamaModel(path: path)
+            encoder = try ChatPromptEncoder(metadata: model.file.metadata)
+        } catch {
+            throw CommandFailure(description: "run: cannot use the model: \(error)")
+        }
+        var engineOptions = CPUEngine.Options()
+        engineOptions.threads = try options.integer("threads", default: engineOptions.threads, in: 1 ... 4096)!
+        engineOptions.maxTokensPerStep = try options.integer("max-batch-tokens", default: engineOptions.maxTokensPerStep,
+                                                             in: 16 ... 1 << 16)!
+        let tokenizer = encoder.tokenizer
+        let spec = model.config.modelSpec(parameters: Double(model.parameterCount))
+        return RunEngine(
+            description: "cpu: \(model.config.name), \(engineOptions.threads) threads",
+            modelName: model.config.name,
+            reader: WorkloadReader(options: .init(vocabSize: model.config.vocabularySize, maxPromptLength: model.config.contextLength),
+                                   tokenizer: encoder),
+            costModel: CostModel(model: spec, hardware: cpuHardware(threads: engineOptions.threads, kvBytes: engineOptions.kvCacheBytes)),
+            decode: { tokens in tokenizer.decode(tokens.filter { !tokenizer.endOfGenerationIDs.contains($0) }) },
+            makeEngine: { workload, requests in
+                let sampling = requests.indices.map { i in
+                    var parameters = requests[i].sampling
+                    if parameters.seed == nil { parameters.seed = BatchIdentifiers.seed(customID: workload.ids[i]) }
+                    return parameters
+                }
+                return try CPUEngine(model: model, tokenizer: tokenizer, sampling: sampling, options: engineOptions)
+            })
+    }
+
+    /// The CPU as the schedulers' cost model sees it: what the kernels reach on one core of this
+    /// kind of machine (about 40 GFLOP/s on batched products, 6 GB/s of weight streaming), times
+    /// the threads, with the KV cache as its memory.
+    private static func cpuHardware(threads: Int, kvBytes: Int) -> HardwareSpec {
+        HardwareSpec(name: "cpu", peakFLOPS: 40e9 * Double(threads), memoryBandwidth: 6e9 * Double(threads),
+                     memoryBytes: Double(kvBytes), hostLinkBandwidth: 10e9, peerLinkBandwidth: 0)
     }
 
     /// BlendSim simulating Llama-3.1-8B on `--hardware` (default a100-80gb): token-id prompts only,

@@ -25,20 +25,31 @@ enum BatchIdentifiers {
         }
     }
 
+    /// The sampling seed of a request that gives none: a hash of its custom id, so that the same
+    /// input samples the same text on every run, resumed or not.
+    /// - Complexity: O(customID length).
+    static func seed(customID: String) -> UInt64 {
+        hash(customID, salt: "seed", separator: UInt8(ascii: "|"))
+    }
+
     /// Two 64-bit FNV-1a hashes of `salt`, a separator and `text` (with different separators),
     /// each passed through MurmurHash3's finaliser so that ids of similar custom ids look unrelated,
     /// as 32 lowercase hex digits.
     private static func hex(_ text: String, salt: String) -> String {
         [UInt8(ascii: "|"), UInt8(ascii: "#")].map { separator in
-            var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-            for byte in salt.utf8 + [separator] + text.utf8 {
-                hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
-            }
-            hash = (hash ^ hash >> 33) &* 0xFF51_AFD7_ED55_8CCD
-            hash = (hash ^ hash >> 33) &* 0xC4CE_B9FE_1A85_EC53
-            hash ^= hash >> 33
-            let digits = String(hash, radix: 16)
+            let digits = String(hash(text, salt: salt, separator: separator), radix: 16)
             return String(repeating: "0", count: 16 - digits.count) + digits
         }.joined()
+    }
+
+    /// FNV-1a of `salt`, `separator` and `text`, through MurmurHash3's finaliser.
+    private static func hash(_ text: String, salt: String, separator: UInt8) -> UInt64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in salt.utf8 + [separator] + text.utf8 {
+            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
+        }
+        hash = (hash ^ hash >> 33) &* 0xFF51_AFD7_ED55_8CCD
+        hash = (hash ^ hash >> 33) &* 0xC4CE_B9FE_1A85_EC53
+        return hash ^ hash >> 33
     }
 }
