@@ -31,6 +31,7 @@ static void scores_portable(const float *q, int nh, int hd, const uint16_t *cons
     }
 }
 
+/* s[p] = expf(s[p] − max), summed in position order. */
 static float exp_sum_portable(float *s, int np, float max) {
     float sum = 0;
     for (int p = 0; p < np; p++) {
@@ -40,6 +41,8 @@ static float exp_sum_portable(float *s, int np, float max) {
     return sum;
 }
 
+/* Each V row is converted once for the nh heads; every output value adds its terms in position
+ * order. */
 static void accumulate_portable(const float *s, int nh, int hd, const uint16_t *const *v_rows, int np, float *out) {
     for (int p = 0; p < np; p++) {
         for (int d = 0; d < hd; d++) {

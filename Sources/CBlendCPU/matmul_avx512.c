@@ -4,10 +4,12 @@
  * accumulator, acc = fma(w_k, x_k, acc) over the column chunks k = 0, 1, ... in order (a last
  * partial chunk of a float type has zeros in its missing lanes), then bs_hsum16. The weight
  * vectors w_k come from deq_unit, whichever path asks for them. Two paths share this contract:
- *   - the single-token path (GEMV) dequantises a few rows in registers and streams them past one
- *     token, for ntok below BATCH_MIN_TOKENS;
- *   - the batched path dequantises TILE_ROWS rows into a float panel once, then runs a register
- *     tile of TILE_ROWS rows x TILE_TOKENS tokens over every token of the batch. */
+ *   - the single-token path (GEMV), for ntok below BATCH_MIN_TOKENS, dequantises GEMV_ROWS rows
+ *     in registers (enough independent accumulators to hide the FMA latency) against one token,
+ *     prefetching the next rows;
+ *   - the batched path dequantises TILE_ROWS rows into a float panel, then runs a register tile
+ *     of TILE_ROWS rows x TILE_TOKENS tokens over a chunk of tokens small enough to stay in L2;
+ *     the dequantisation is paid once per row and chunk, not per token. */
 #if defined(__x86_64__)
 
 #include <stdlib.h>

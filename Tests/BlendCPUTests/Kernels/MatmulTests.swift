@@ -19,7 +19,7 @@ final class MatmulTests: XCTestCase {
     /// cover, and the gaps of y's stride, stay untouched.
     func testEveryLevelMatchesTheFloat64Reference() {
         for type in Kernels.types {
-            for shape in 0..<3 {
+            for shape in 0..<6 {
                 let seed = 0x3A70_0000 + UInt64(type.rawValue) << 8 + UInt64(shape)
                 var rng = SeededRandom(seed: seed)
                 let rows = Int.random(in: 1...70, using: &rng), ntok = Int.random(in: 1...19, using: &rng)
@@ -126,6 +126,19 @@ final class MatmulTests: XCTestCase {
                 XCTAssertNil(Kernels.firstBitDifference(y[t * rows..<(t + 1) * rows], alone[...]),
                              "token \(t): \(Kernels.levelNames[Int(level)]) seed \(seed)")
             }
+        }
+    }
+
+    /// Unsupported types, empty row ranges and empty batches leave y alone; zero columns give zeros.
+    func testDegenerateCallsWriteOnlyWhatTheyMust() {
+        let w = [UInt8](repeating: 0x11, count: 4 * 22), x = [Float](repeating: 1, count: 64)
+        for level in Kernels.levels {
+            for (type, rows, ntok) in [(GGMLType.q5_0, 0..<4, 1), (.q4_0, 2..<2, 1), (.q4_0, 0..<4, 0)] {
+                let y = Kernels.matmul(level: level, type, w, cols: 32, rows: rows, x: x, xStride: 32, ntok: ntok, yStride: 4)
+                XCTAssertTrue(y.allSatisfy(\.isNaN), "\(type) rows \(rows) ntok \(ntok) \(Kernels.levelNames[Int(level)])")
+            }
+            let y = Kernels.matmul(level: level, .f32, [], cols: 0, rows: 1..<3, x: x, xStride: 1, ntok: 2, yStride: 4)
+            XCTAssertEqual(y.map { $0.isNaN ? -1 : $0 }, [-1, 0, 0, -1, -1, 0, 0, -1], Kernels.levelNames[Int(level)])
         }
     }
 }
