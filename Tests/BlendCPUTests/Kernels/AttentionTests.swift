@@ -1,3 +1,4 @@
+import BlendCore
 import XCTest
 import CBlendCPU
 
@@ -10,7 +11,7 @@ final class AttentionTests: XCTestCase {
         var k: [UInt16], v: [UInt16], table: [Int32]
         let blockSize: Int, kvHeads: Int, headDim: Int
 
-        init(positions: Int, spareBlocks: Int, blockSize: Int, kvHeads: Int, headDim: Int, using rng: inout SeededRandom) {
+        init(positions: Int, spareBlocks: Int, blockSize: Int, kvHeads: Int, headDim: Int, using rng: inout SeededGenerator) {
             self.blockSize = blockSize
             self.kvHeads = kvHeads
             self.headDim = headDim
@@ -41,11 +42,11 @@ final class AttentionTests: XCTestCase {
     /// along the weight sum and the output's accumulation, and 2^-17 for the exponentials.
     func testEveryLevelMatchesTheFloat64Reference() {
         let shapes: [(heads: Int, kvHeads: Int, headDim: Int)] = [(4, 4, 64), (9, 3, 64), (6, 2, 32), (3, 3, 32), (12, 1, 32)]
-        var lengths = SeededRandom(seed: 0xA77E)
+        var lengths = SeededGenerator(seed: 0xA77E)
         for (index, shape) in shapes.enumerated() {
             for positions in [1, 2, 63, 64, 65, 129, 200, Int.random(in: 3...200, using: &lengths)] {
                 let seed = 0xA7_0000 + UInt64(index) << 10 + UInt64(positions)
-                var rng = SeededRandom(seed: seed)
+                var rng = SeededGenerator(seed: seed)
                 let cache = PagedCache(positions: positions, spareBlocks: 3, blockSize: 16, kvHeads: shape.kvHeads,
                                        headDim: shape.headDim, using: &rng)
                 let q = Kernels.randomFloats(shape.heads * shape.headDim, using: &rng)
@@ -95,7 +96,7 @@ final class AttentionTests: XCTestCase {
         for (heads, kvHeads, headDim) in [(9, 3, 64), (4, 4, 32)] {
             for positions in [1, 17, 100, 200] {
                 let seed = 0x1A_0000 + UInt64(heads) << 12 + UInt64(positions)
-                var rng = SeededRandom(seed: seed)
+                var rng = SeededGenerator(seed: seed)
                 let first = PagedCache(positions: positions, spareBlocks: 2, blockSize: 16, kvHeads: kvHeads, headDim: headDim,
                                        using: &rng)
                 var second = PagedCache(positions: positions, spareBlocks: 6, blockSize: 16, kvHeads: kvHeads, headDim: headDim,

@@ -1,3 +1,4 @@
+import BlendCore
 import BlendCPU
 import CBlendCPU
 
@@ -30,7 +31,7 @@ enum Kernels {
     }
 
     /// Random floats in [-1, 1].
-    static func randomFloats(_ n: Int, using rng: inout SeededRandom) -> [Float] {
+    static func randomFloats(_ n: Int, using rng: inout SeededGenerator) -> [Float] {
         (0..<n).map { _ in Float.random(in: -1...1, using: &rng) }
     }
 

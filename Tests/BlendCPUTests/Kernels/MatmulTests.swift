@@ -1,3 +1,4 @@
+import BlendCore
 import XCTest
 import BlendCPU
 import CBlendCPU
@@ -5,7 +6,7 @@ import CBlendCPU
 /// bs_matmul at every level: accuracy against a float64 reference, and batch invariance.
 final class MatmulTests: XCTestCase {
     /// Columns for a random shape: whole blocks, with partial vectors for the float types.
-    private func randomCols(_ type: GGMLType, using rng: inout SeededRandom) -> Int {
+    private func randomCols(_ type: GGMLType, using rng: inout SeededGenerator) -> Int {
         switch type.blockElements {
         case 1: Int.random(in: 1...300, using: &rng)
         case 32: 32 * Int.random(in: 1...12, using: &rng)
@@ -21,7 +22,7 @@ final class MatmulTests: XCTestCase {
         for type in Kernels.types {
             for shape in 0..<6 {
                 let seed = 0x3A70_0000 + UInt64(type.rawValue) << 8 + UInt64(shape)
-                var rng = SeededRandom(seed: seed)
+                var rng = SeededGenerator(seed: seed)
                 let rows = Int.random(in: 1...70, using: &rng), ntok = Int.random(in: 1...19, using: &rng)
                 let cols = randomCols(type, using: &rng)
                 let xStride = cols + Int.random(in: 0...5, using: &rng), yStride = rows + Int.random(in: 0...3, using: &rng)
@@ -70,7 +71,7 @@ final class MatmulTests: XCTestCase {
     func testOutputsDoNotDependOnTheBatchOrTheRowRange() {
         for type in Kernels.types {
             let seed = 0x1B_0000 + UInt64(type.rawValue)
-            var rng = SeededRandom(seed: seed)
+            var rng = SeededGenerator(seed: seed)
             let rows = 37
             let cols = switch type.blockElements {
             case 1: 45
@@ -114,7 +115,7 @@ final class MatmulTests: XCTestCase {
     /// columns); the outputs still equal those of each token alone, bit for bit.
     func testLongRowsGiveTheSameBitsWhenTheBatchIsSplitIntoChunks() {
         let seed: UInt64 = 0x10_4C0
-        var rng = SeededRandom(seed: seed)
+        var rng = SeededGenerator(seed: seed)
         let rows = 5, cols = 8195, ntok = 20
         let w = RandomBlocks.make(.f16, count: rows * cols, using: &rng)
         let x = Kernels.randomFloats(ntok * cols, using: &rng)
