@@ -22,10 +22,6 @@ final class RunToolTests: XCTestCase {
         }
     }
 
-    private func write(_ lines: [String], to path: String) throws {
-        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: path))
-    }
-
     /// The lines of a JSONL file, each parsed.
     private func objects(inJSONL path: String, file: StaticString = #filePath, line: UInt = #line) throws -> [[String: Any]] {
         let text = try String(contentsOfFile: path, encoding: .utf8)
@@ -33,10 +29,6 @@ final class RunToolTests: XCTestCase {
         return try text.split(separator: "\n").map { row in
             try XCTUnwrap(JSONSerialization.jsonObject(with: Data(row.utf8)) as? [String: Any], file: file, line: line)
         }
-    }
-
-    private func remove(_ paths: String...) {
-        for path in paths { try? FileManager.default.removeItem(atPath: path) }
     }
 
     func testSimRunAnswersEveryRequestWithACompleteLineAndRerunsIdentically() throws {
@@ -188,7 +180,7 @@ final class RunToolTests: XCTestCase {
         XCTAssertEqual(try String(contentsOfFile: output, encoding: .utf8), "precious\n")
     }
 
-    func testUsageErrorsAndEnginesNotBuiltIn() throws {
+    func testUsageErrorsAndTheEngineNotBuiltIn() throws {
         let input = temporaryFile("usage-in.jsonl")
         defer { remove(input) }
         try write(try tokenBatch(2), to: input)
@@ -209,7 +201,7 @@ final class RunToolTests: XCTestCase {
             XCTAssertEqual(result.status, 2, "\(arguments): \(result.stderr)")
             XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, "\(arguments): \(result.stderr)")
         }
-        for engine in ["cpu", "cuda"] {
+        for engine in ["cuda"] {
             let result = try run(["run", "--input", input, "--output", temporaryFile("never.jsonl"), "--engine", engine])
             XCTAssertEqual(result.status, 1)
             XCTAssertTrue(result.stderr.contains("engine is not built into this tool yet"), result.stderr)
