@@ -36,6 +36,7 @@ enum RunCommand {
       --hardware H            the GPU --engine sim simulates (default a100-80gb; NAME:xN, custom:...)
       --json                  print the summary as JSON
       --quiet                 no progress line on standard error
+      --show                  also print each answer on standard output as it finishes
       -h, --help              show this help
 
     --engine cpu runs the model on this machine's CPU and writes the generated text; a request's
@@ -57,7 +58,7 @@ enum RunCommand {
         let options = try CommandLineArguments(
             arguments, command: "run",
             valued: ["input", "output", "errors", "policy", "engine", "model", "threads", "max-batch-tokens", "hardware"],
-            switches: ["resume", "overwrite", "json", "quiet"])
+            switches: ["resume", "overwrite", "json", "quiet", "show"])
         _ = try options.requirePositionals(0, what: "arguments")
         let paths = try Paths(options)
         let policy = options.string("policy") ?? "blendserve"
@@ -101,7 +102,7 @@ enum RunCommand {
                                     enabled: ProgressLine.standardErrorIsTerminal && !options.flag("quiet") && !options.flag("json"))
         let summary = try await job.run(scheduler: scheduler, engine: try engine.makeEngine(job.workload, job.options),
                                         modelName: engine.modelName, decode: engine.decode, output: output, errors: errors,
-                                        progress: progress)
+                                        progress: progress, show: options.flag("show") ? { show($0, progress) } : nil)
 
         if let failure = summary.runFailure { Output.error("run: the run stopped early: \(failure)") }
         if summary.failed > 0 { Output.error("run: \(summary.failed) of \(summary.requests) requests failed; see \(paths.errors)") }
@@ -112,6 +113,13 @@ enum RunCommand {
             report.printTable()
         }
         return summary.failed > 0 || summary.invalid > 0 ? 1 : 0
+    }
+
+    /// Prints one answer for `--show`: its custom id, finish reason and text, indented.
+    private static func show(_ completion: BatchCompletion, _ progress: ProgressLine) {
+        progress.clear()
+        let text = completion.text.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "\n    ")
+        FileHandle.standardOutput.write(Data("[\(completion.customID)] (\(completion.finish.rawValue), \(completion.completionTokens) tokens)\n    \(text)\n".utf8))
     }
 
     /// The size of the file at `path`, or nil when there is none.

@@ -30,8 +30,9 @@ final class RunCPUToolTests: XCTestCase {
             let output = temporaryFile("cpu-\(policy).jsonl"), errors = temporaryFile("cpu-\(policy).errors.jsonl")
             defer { remove(output); remove(errors) }
             let result = try run(["run", "--input", input, "--output", output, "--errors", errors, "--engine", "cpu",
-                                  "--model", model, "--policy", policy, "--max-batch-tokens", tokens, "--quiet"])
+                                  "--model", model, "--policy", policy, "--max-batch-tokens", tokens, "--quiet", "--show"])
             XCTAssertEqual(result.status, 1, "one invalid line: \(result.stderr)")
+            XCTAssertTrue(result.stdout.contains("[capital] (") && result.stdout.contains("The capital of France is Paris."), result.stdout)
             var byID: [String: String] = [:]
             for line in try String(contentsOfFile: output, encoding: .utf8).split(separator: "\n") {
                 let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]

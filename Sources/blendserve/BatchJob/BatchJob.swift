@@ -67,12 +67,14 @@ struct BatchJob {
     /// else `modelName`) and each failure to `errors` as the request ends, and updating `progress`.
     /// - Parameter decode: turns generated token ids into text; without it the text is empty (a
     ///   simulator generates no tokens).
+    /// `show`, when given, sees each answer after it is written.
     /// - Throws: a write failure of the invalid lines at once; the first write failure of the run
     ///   after the run.
     /// - Complexity: that of the run, plus O(generated tokens × stop strings) for the stop strings.
     func run<Scheduler: BatchScheduler, Engine: ExecutionEngine>(
         scheduler: Scheduler, engine: Engine, modelName: String, decode: (([Int32]) -> String)?,
-        output: BatchOutputWriter, errors: BatchErrorWriter, progress: ProgressLine
+        output: BatchOutputWriter, errors: BatchErrorWriter, progress: ProgressLine,
+        show: ((BatchCompletion) -> Void)? = nil
     ) async throws -> Summary {
         var summary = Summary(lines: lines, invalid: invalidLines.count, skipped: skipped, requests: workload.count)
         for error in invalidLines { try errors.write(error) }
@@ -86,6 +88,7 @@ struct BatchJob {
             do {
                 if let completion = completion(for: result, modelName: modelName, decode: decode) {
                     try output.write(completion)
+                    show?(completion)
                     summary.done += 1
                     summary.promptTokens += completion.promptTokens
                     summary.completionTokens += completion.completionTokens

@@ -46,6 +46,15 @@ final class ProgressLine {
         FileHandle.standardError.write(Data("\n".utf8))
     }
 
+    /// Erases the line (when enabled), so that other output can be printed on the terminal; the
+    /// next redraw brings it back.
+    /// - Complexity: O(1).
+    func clear() {
+        guard enabled else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+        lastDraw = nil
+    }
+
     private func draw(at now: Date) {
         let elapsed = now.timeIntervalSince(start)
         let text = Self.text(done: done, total: total, completionTokens: completionTokens, elapsedSeconds: elapsed)
