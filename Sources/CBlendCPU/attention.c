@@ -109,8 +109,7 @@ static void attend_group(const bs_attention_steps *steps, const float *q, int nh
 
 void bs_attention(int isa, const float *q, int n_heads, int n_kv_heads, int head_dim, const uint16_t *k_cache,
                   const uint16_t *v_cache, const int32_t *block_table, int block_size, int64_t n_positions,
-                  float scale, float *scores, float *out) {
-    (void)scores;
+                  float scale, float *out) {
     if (n_heads <= 0 || n_kv_heads <= 0 || head_dim <= 0 || block_size <= 0) return;
     if (n_positions <= 0) {
         memset(out, 0, (size_t)n_heads * (size_t)head_dim * sizeof(float));

@@ -56,8 +56,6 @@ void bs_matmul(int isa, uint32_t ggml_type, const void *w, int64_t cols, int64_t
  *   Position p (0 <= p < n_positions) lives in block block_table[p / block_size], slot
  *   p % block_size. Query head h reads KV head h / (n_heads / n_kv_heads); n_heads is a
  *   multiple of n_kv_heads.
- *   scores: scratch of n_positions floats; the kernels keep their scores in fixed-size tiles on
- *   the stack and leave it untouched (it stays in the signature so callers need not change).
  * out_h = sum_p softmax_p(scale * q_h . k_p) v_p, summed in position order: positions go in tiles
  * of 64 with a running maximum (safe softmax), and the query heads of one KV head share each read
  * of a K or V row. For a given level and head_dim, out depends only on q, scale and the K/V rows
@@ -67,7 +65,7 @@ void bs_matmul(int isa, uint32_t ggml_type, const void *w, int64_t cols, int64_t
  * O(n_heads * n_positions * head_dim). */
 void bs_attention(int isa, const float *q, int n_heads, int n_kv_heads, int head_dim,
                   const uint16_t *k_cache, const uint16_t *v_cache, const int32_t *block_table,
-                  int block_size, int64_t n_positions, float scale, float *scores, float *out);
+                  int block_size, int64_t n_positions, float scale, float *out);
 
 /* IEEE half conversion, round to nearest even (overflow to infinity, subnormals kept); NaNs stay
  * NaN, quieted, with the payload's top bits (as F16C does); identical bits at every level. O(n). */

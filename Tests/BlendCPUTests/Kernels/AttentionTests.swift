@@ -30,9 +30,8 @@ final class AttentionTests: XCTestCase {
 
     private func attention(level: Int32, q: [Float], heads: Int, cache: PagedCache, positions: Int, scale: Float) -> [Float] {
         var out = [Float](repeating: .nan, count: heads * cache.headDim)
-        var scores = [Float](repeating: 0, count: positions)
         bs_attention(level, q, Int32(heads), Int32(cache.kvHeads), Int32(cache.headDim), cache.k, cache.v, cache.table,
-                     Int32(cache.blockSize), Int64(positions), scale, &scores, &out)
+                     Int32(cache.blockSize), Int64(positions), scale, &out)
         return out
     }
 
