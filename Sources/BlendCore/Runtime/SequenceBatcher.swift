@@ -137,20 +137,37 @@ public struct SequenceBatcher: Sendable {
     /// reported, and for positions whose token the engine never reported (a simulator samples
     /// nothing) a ``placeholderToken(request:position:)``.
     private func tokens(_ index: Int, _ range: Range<Int>) -> [Int32] {
-        let prompt = workload.promptLength(index)
         var result: [Int32] = []
         result.reserveCapacity(range.count)
-        let base = workload.promptOffsets[index]
-        for position in range {
-            if position < prompt {
-                result.append(workload.tokens[base + position])
-            } else {
-                let output = position - prompt
-                result.append(output < outputs[index].count
-                    ? outputs[index][output] : Self.placeholderToken(request: Int32(index), position: position))
-            }
-        }
+        appendTokens(index, range, to: &result)
         return result
+    }
+
+    /// Appends the token ids of `request` at positions `range` (as ``tokens(_:_:)`` gives them)
+    /// to `result`, copying runs of prompt and reported tokens at once.
+    private func appendTokens(_ index: Int, _ range: Range<Int>, to result: inout [Int32]) {
+        let prompt = workload.promptLength(index)
+        let promptEnd = min(range.upperBound, prompt)
+        if range.lowerBound < promptEnd {
+            let base = workload.promptOffsets[index]
+            result.append(contentsOf: workload.tokens[base + range.lowerBound ..< base + promptEnd])
+        }
+        guard range.upperBound > prompt else { return }
+        let first = max(range.lowerBound, prompt) - prompt
+        let last = range.upperBound - prompt
+        let reported = min(max(outputs[index].count, first), last)
+        if first < reported { result.append(contentsOf: outputs[index][first ..< reported]) }
+        for output in reported ..< last {
+            result.append(Self.placeholderToken(request: Int32(index), position: prompt + output))
+        }
+    }
+
+    /// The token ids of `request` at positions `range`: a slice of the workload's prompt tokens
+    /// (no copy) when the range lies within the prompt, else built by ``tokens(_:_:)``.
+    private func tokenSlice(_ index: Int, _ range: Range<Int>) -> ArraySlice<Int32> {
+        guard range.upperBound <= workload.promptLength(index) else { return tokens(index, range)[...] }
+        let base = workload.promptOffsets[index]
+        return workload.tokens[base + range.lowerBound ..< base + range.upperBound]
     }
 
     /// The stand-in id for a generated token an engine did not report: non-negative, fixed by the
@@ -218,8 +235,7 @@ public struct SequenceBatcher: Sendable {
             return reject(request, "prompt of \(known) tokens exceeds the step budget of \(options.maxTokensPerStep) tokens and chunked prefill is off")
         }
         guard tokenBudget > 0, running.count < options.maxSequences else { return .noBudget }
-        let knownTokens = tokens(index, 0 ..< known)
-        guard let admitted = kv.admit(request, tokens: knownTokens[...], reserving: min(known, tokenBudget)) else {
+        guard let admitted = kv.admit(request, tokens: tokenSlice(index, 0 ..< known), reserving: min(known, tokenBudget)) else {
             return .noMemory
         }
         let remaining = known - admitted.cachedTokens
@@ -265,14 +281,7 @@ public struct SequenceBatcher: Sendable {
     private mutating func commitFullBlocks(_ request: Int32, end: Int) {
         guard options.prefixCaching, let chained = kv.chainedPositions(request),
               end / capacity.blockSize * capacity.blockSize > chained else { return }
-        let index = Int(request)
-        let prompt = workload.promptLength(index)
-        if end <= prompt {
-            let base = workload.promptOffsets[index]
-            kv.commit(request, tokens: workload.tokens[base + chained ..< base + end], startingAt: chained, computed: end)
-        } else {
-            kv.commit(request, tokens: tokens(index, chained ..< end)[...], startingAt: chained, computed: end)
-        }
+        kv.commit(request, tokens: tokenSlice(Int(request), chained ..< end), startingAt: chained, computed: end)
     }
 
     /// Preempts the most recently admitted sequence. `beginStep` schedules the running sequences
@@ -325,13 +334,16 @@ public struct SequenceBatcher: Sendable {
     /// - Complexity: O(sequences in the plan + blocks released).
     public mutating func observe(_ outcome: StepOutcome) {
         var finished: [Int32] = []
-        for (sequence, result) in zip(sequences, outcome.sequences) {
-            let index = Int(sequence.request)
-            computed[index] = sequence.end + (sequence.samples ? max(0, outcome.steps - 1) : 0)
-            generated[index] += result.generated
-            outputs[index] += result.tokens
-            if result.finish != nil {
-                finished.append(sequence.request)
+        for position in 0 ..< min(sequences.count, outcome.sequences.count) {
+            let request = sequences[position].request
+            let index = Int(request)
+            computed[index] = sequences[position].end + (sequences[position].samples ? max(0, outcome.steps - 1) : 0)
+            generated[index] += outcome.sequences[position].generated
+            if !outcome.sequences[position].tokens.isEmpty {
+                outputs[index].append(contentsOf: outcome.sequences[position].tokens)
+            }
+            if outcome.sequences[position].finish != nil {
+                finished.append(request)
             }
         }
         guard !finished.isEmpty else { return }
