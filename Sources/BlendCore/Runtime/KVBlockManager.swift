@@ -163,15 +163,17 @@ public struct KVBlockManager: Sendable, Equatable {
         var blocks: [Int32] = []
         var chainKey = BlockPrefixCache.rootKey
         var evictableHits = 0
-        var start = tokens.startIndex
-        while blocks.count < reusableBlocks {
-            let blockTokens = tokens[start ..< start + size]
-            let key = BlockPrefixCache.key(parent: chainKey, tokens: blockTokens)
-            guard let block = prefixCache.block(forKey: key, parentKey: chainKey, tokens: blockTokens) else { break }
-            if referenceCounts[Int(block)] == 0 { evictableHits += 1 }
-            blocks.append(block)
-            chainKey = key
-            start += size
+        tokens.withUnsafeBufferPointer { tokens in
+            var start = 0
+            while blocks.count < reusableBlocks {
+                let blockTokens = tokens[start ..< start + size]
+                let key = BlockPrefixCache.key(parent: chainKey, tokens: blockTokens)
+                guard let block = prefixCache.block(forKey: key, parentKey: chainKey, tokens: blockTokens) else { break }
+                if referenceCounts[Int(block)] == 0 { evictableHits += 1 }
+                blocks.append(block)
+                chainKey = key
+                start += size
+            }
         }
         return (blocks, chainKey, evictableHits)
     }
@@ -216,33 +218,34 @@ public struct KVBlockManager: Sendable, Equatable {
     ///   admitted with.
     /// - Complexity: O(tokens in newly full blocks) expected; O(1) when no block became full.
     public mutating func commit(_ sequence: Int32, tokens: ArraySlice<Int32>, startingAt position: Int = 0, computed: Int) {
-        guard var record = sequences[sequence], !record.isOnHost else {
+        guard hasTable(sequence) else {
             preconditionFailure("sequence \(sequence) has no block table on the device")
         }
         let size = capacity.blockSize
         precondition(
-            computed <= position + tokens.count && computed <= record.blocks.count * size,
+            computed <= position + tokens.count && computed <= tableLength(sequence) * size,
             "commit of \(computed) positions beyond the tokens or the table of sequence \(sequence)")
         let fullBlocks = computed / size
-        guard prefixCaching, record.chainIsOpen, record.chainedBlocks < fullBlocks else { return }
+        guard prefixCaching, sequences[sequence]!.chainIsOpen, sequences[sequence]!.chainedBlocks < fullBlocks else { return }
+        var record = sequences.removeValue(forKey: sequence)!
+        defer { sequences[sequence] = record }
         precondition(position <= record.chainedBlocks * size, "commit needs the tokens from position \(record.chainedBlocks * size)")
 
-        while record.chainedBlocks < fullBlocks {
-            let start = tokens.startIndex + record.chainedBlocks * size - position
-            let blockTokens = tokens[start ..< start + size]
-            if blockTokens.contains(where: { $0 < 0 }) {
-                record.chainIsOpen = false
-                break
-            }
-            let key = BlockPrefixCache.key(parent: record.chainKey, tokens: blockTokens)
-            if !prefixCache.contains(key: key) {
-                prefixCache.insert(
+        tokens.withUnsafeBufferPointer { tokens in
+            while record.chainedBlocks < fullBlocks {
+                let start = record.chainedBlocks * size - position
+                let blockTokens = tokens[start ..< start + size]
+                if blockTokens.contains(where: { $0 < 0 }) {
+                    record.chainIsOpen = false
+                    break
+                }
+                let key = BlockPrefixCache.key(parent: record.chainKey, tokens: blockTokens)
+                prefixCache.insertIfAbsent(
                     record.blocks[record.chainedBlocks], key: key, parentKey: record.chainKey, tokens: blockTokens)
+                record.chainKey = key
+                record.chainedBlocks += 1
             }
-            record.chainKey = key
-            record.chainedBlocks += 1
         }
-        sequences[sequence] = record
     }
 
     /// Positions of `sequence` already followed by the prefix cache's hash chain (a multiple of
