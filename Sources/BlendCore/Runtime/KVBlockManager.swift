@@ -106,7 +106,9 @@ public struct KVBlockManager: Sendable, Equatable {
     /// table's length for a swapped-out one. Use it to plan multi-step decode spans.
     /// - Complexity: O(1) expected.
     public func blocksNeeded(_ sequence: Int32, toCover tokens: Int) -> Int {
-        max(0, capacity.blocks(forTokens: tokens) - (sequences[sequence]?.blocks.count ?? 0))
+        let held = sequences[sequence]?.blocks.count ?? 0
+        guard tokens > held * capacity.blockSize else { return 0 }
+        return capacity.blocks(forTokens: tokens) - held
     }
 
     // MARK: - Sequence operations

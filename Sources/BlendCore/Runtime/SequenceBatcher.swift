@@ -83,7 +83,11 @@ public struct SequenceBatcher: Sendable {
     private var limits: [Int]
     private var unfinished: Int
 
+    /// The plan's entries, `scheduled` of them in this step; entries past that are the previous
+    /// plan's, kept so that their token and block arrays are refilled in place instead of
+    /// allocated anew for every sequence of every step.
     private var sequences: [ScheduledSequence] = []
+    private var scheduled = 0
     private var rejections: [RequestRejection] = []
     private var tokenBudget = 0
     private var prefilling = false
@@ -139,13 +143,15 @@ public struct SequenceBatcher: Sendable {
     private func tokens(_ index: Int, _ range: Range<Int>) -> [Int32] {
         var result: [Int32] = []
         result.reserveCapacity(range.count)
-        appendTokens(index, range, to: &result)
+        Self.appendTokens(index, range, workload: workload, outputs: outputs, to: &result)
         return result
     }
 
     /// Appends the token ids of `request` at positions `range` (as ``tokens(_:_:)`` gives them)
-    /// to `result`, copying runs of prompt and reported tokens at once.
-    private func appendTokens(_ index: Int, _ range: Range<Int>, to result: inout [Int32]) {
+    /// to `result`, copying runs of prompt and reported tokens at once. Static, so that `result`
+    /// may be a plan entry of the batcher itself.
+    private static func appendTokens(_ index: Int, _ range: Range<Int>, workload: Workload, outputs: [[Int32]],
+                                     to result: inout [Int32]) {
         let prompt = workload.promptLength(index)
         let promptEnd = min(range.upperBound, prompt)
         if range.lowerBound < promptEnd {
@@ -158,7 +164,7 @@ public struct SequenceBatcher: Sendable {
         let reported = min(max(outputs[index].count, first), last)
         if first < reported { result.append(contentsOf: outputs[index][first ..< reported]) }
         for output in reported ..< last {
-            result.append(Self.placeholderToken(request: Int32(index), position: prompt + output))
+            result.append(placeholderToken(request: Int32(index), position: prompt + output))
         }
     }
 
@@ -183,7 +189,7 @@ public struct SequenceBatcher: Sendable {
     /// Schedules the running sequences and re-admits preempted ones (step 1 of a step).
     /// - Complexity: O(running sequences + blocks allocated).
     public mutating func beginStep() {
-        sequences.removeAll(keepingCapacity: true)
+        scheduled = 0
         rejections.removeAll(keepingCapacity: true)
         tokenBudget = options.maxTokensPerStep
         prefilling = false
@@ -266,13 +272,24 @@ public struct SequenceBatcher: Sendable {
         let samples = end == knownLength(index)
         if !samples || count > 1 { prefilling = true }
         commitFullBlocks(request, end: end)
-        let table = kv.blockTable(request)
-        let newBlocks: [Int32] = reset ? table : Array(table[sentBlocks[index] ..< table.count])
-        sentBlocks[index] = table.count
-        sequences.append(ScheduledSequence(
-            request: request, start: start, count: count, tokens: tokens(index, start ..< end),
-            newBlocks: newBlocks, resetsBlockTable: reset, samples: samples,
-            remainingTokens: limits[index] - generated[index]))
+        if scheduled == sequences.count {
+            sequences.append(ScheduledSequence(request: request, start: start, count: count, tokens: [], newBlocks: [],
+                                               resetsBlockTable: reset, samples: samples, remainingTokens: 0))
+        }
+        sequences[scheduled].request = request
+        sequences[scheduled].start = start
+        sequences[scheduled].count = count
+        sequences[scheduled].resetsBlockTable = reset
+        sequences[scheduled].samples = samples
+        sequences[scheduled].remainingTokens = limits[index] - generated[index]
+        sequences[scheduled].tokens.removeAll(keepingCapacity: true)
+        Self.appendTokens(index, start ..< end, workload: workload, outputs: outputs, to: &sequences[scheduled].tokens)
+        sequences[scheduled].newBlocks.removeAll(keepingCapacity: true)
+        let tableLength = kv.tableLength(request)
+        let sent = reset ? 0 : sentBlocks[index]
+        if tableLength > sent { sequences[scheduled].newBlocks.append(contentsOf: kv.blockTable(request)[sent...]) }
+        sentBlocks[index] = tableLength
+        scheduled += 1
         tokenBudget -= count
     }
 
@@ -280,7 +297,7 @@ public struct SequenceBatcher: Sendable {
     /// tokens of blocks the cache has not followed yet.
     private mutating func commitFullBlocks(_ request: Int32, end: Int) {
         guard options.prefixCaching, let chained = kv.chainedPositions(request),
-              end / capacity.blockSize * capacity.blockSize > chained else { return }
+              end - chained >= capacity.blockSize else { return }
         kv.commit(request, tokens: tokenSlice(Int(request), chained ..< end), startingAt: chained, computed: end)
     }
 
@@ -305,6 +322,7 @@ public struct SequenceBatcher: Sendable {
     ///     after that many steps).
     /// - Complexity: O(sequences + blocks allocated).
     public mutating func finishStep(admissionBlocked: Bool, spanLimit: Int = .max) -> StepPlan? {
+        sequences.removeLast(sequences.count - scheduled)
         if sequences.isEmpty && rejections.isEmpty && running.isEmpty && preempted.isEmpty && unfinished == 0 {
             return nil
         }
@@ -323,9 +341,9 @@ public struct SequenceBatcher: Sendable {
     /// grows when a sequence finishes, which ends the span).
     private func spanLength(limit requested: Int) -> Int {
         var limit = min(options.maxSpan, requested)
-        for sequence in sequences {
-            let room = kv.tableLength(sequence.request) * capacity.blockSize - sequence.end + 1
-            limit = min(limit, sequence.remainingTokens, room)
+        for position in sequences.indices {
+            let room = kv.tableLength(sequences[position].request) * capacity.blockSize - sequences[position].end + 1
+            limit = min(limit, sequences[position].remainingTokens, room)
         }
         return max(limit, 1)
     }
