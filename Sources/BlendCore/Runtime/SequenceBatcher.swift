@@ -75,13 +75,13 @@ public struct SequenceBatcher: Sendable {
 
     /// Requests in the batch, in admission order.
     public private(set) var running: [Int32] = []
-    private var preempted: [Int32] = []
-    private var computed: [Int]
-    private var generated: [Int]
+    @usableFromInline private(set) var preempted: [Int32] = []
+    @usableFromInline private(set) var computed: [Int]
+    @usableFromInline private(set) var generated: [Int]
     private var sentBlocks: [Int]
     private var outputs: [[Int32]]
     private var limits: [Int]
-    private var unfinished: Int
+    @usableFromInline private(set) var unfinished: Int
 
     /// The plan's entries, `scheduled` of them in this step; entries past that are the previous
     /// plan's, kept so that their token and block arrays are refilled in place instead of
@@ -89,9 +89,9 @@ public struct SequenceBatcher: Sendable {
     private var sequences: [ScheduledSequence] = []
     private var scheduled = 0
     private var rejections: [RequestRejection] = []
-    private var tokenBudget = 0
+    @usableFromInline private(set) var tokenBudget = 0
     private var prefilling = false
-    private var preemptedThisStep = false
+    @usableFromInline private(set) var preemptedThisStep = false
 
     /// Creates a batcher for `workload` on an engine with `capacity`.
     /// - Complexity: O(requests).
@@ -120,22 +120,22 @@ public struct SequenceBatcher: Sendable {
     }
 
     /// Requests not yet finished or rejected.
-    public var unfinishedRequests: Int { unfinished }
+    @inlinable public var unfinishedRequests: Int { unfinished }
 
     /// Whether every request has finished or been rejected.
-    public var isFinished: Bool { unfinished == 0 }
+    @inlinable public var isFinished: Bool { unfinished == 0 }
 
     /// Tokens of `request` not yet in its KV cache: right after ``admit(_:)`` the whole prefill
     /// still to do (prompt minus the cached prefix).
     /// - Complexity: O(1).
-    public func uncomputedTokens(_ request: Int32) -> Int { knownLength(Int(request)) - computed[Int(request)] }
+    @inlinable public func uncomputedTokens(_ request: Int32) -> Int { knownLength(Int(request)) - computed[Int(request)] }
 
     /// Tokens generated so far by `request`.
     /// - Complexity: O(1).
-    public func generatedTokens(_ request: Int32) -> Int { generated[Int(request)] }
+    @inlinable public func generatedTokens(_ request: Int32) -> Int { generated[Int(request)] }
 
     /// Tokens of `request` known so far: its prompt and the tokens it generated.
-    private func knownLength(_ index: Int) -> Int { workload.promptLength(index) + generated[index] }
+    @inlinable func knownLength(_ index: Int) -> Int { workload.promptLength(index) + generated[index] }
 
     /// The token ids of `request` at positions `range`: prompt tokens, tokens the engine
     /// reported, and for positions whose token the engine never reported (a simulator samples
@@ -218,7 +218,7 @@ public struct SequenceBatcher: Sendable {
 
     /// Whether another request may be admitted in this step (budget, sequence slots, and no
     /// preemption in this step).
-    public var canAdmit: Bool {
+    @inlinable public var canAdmit: Bool {
         !preemptedThisStep && tokenBudget > 0 && running.count < options.maxSequences && preempted.isEmpty
     }
 
