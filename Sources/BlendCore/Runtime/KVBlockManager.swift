@@ -117,7 +117,8 @@ public struct KVBlockManager: Sendable, Equatable {
     /// `tokens` (its known tokens: the prompt, plus the tokens generated before a preemption),
     /// then new blocks until the table covers `max(reservedTokens, cachedTokens)` positions.
     ///
-    /// The match walks `tokens` block by block and stops at the first block that is not cached.
+    /// The match walks `tokens` block by block and stops at the first block that is not cached
+    /// (or once the admission is bound to fail for want of blocks).
     /// It reuses at most `tokens.count - 1` tokens, rounded down to whole blocks, because the
     /// last token must be computed to get logits: when the whole prompt is cached, its last full
     /// block is computed again. The matched blocks gain a reference (leaving the eviction list if
@@ -132,7 +133,7 @@ public struct KVBlockManager: Sendable, Equatable {
         _ sequence: Int32, tokens: ArraySlice<Int32>, reserving reservedTokens: Int
     ) -> (cachedTokens: Int, blocks: [Int32])? {
         precondition(sequences[sequence] == nil, "sequence \(sequence) already has a block table")
-        var (blocks, chainKey, evictableHits) = cachedBlocks(of: tokens)
+        var (blocks, chainKey, evictableHits) = cachedBlocks(of: tokens, evictableLimit: availableDeviceBlocks)
         blocks.reserveCapacity(max(blocks.count, capacity.blocks(forTokens: reservedTokens)))
         let size = capacity.blockSize
         let hits = blocks.count
@@ -158,8 +159,14 @@ public struct KVBlockManager: Sendable, Equatable {
 
     /// Walks the hash chain over `tokens` block by block: the cached blocks of its longest cached
     /// prefix (capped so the last token is computed), the chain key after them, and how many of
-    /// them are evictable (unreferenced).
-    private func cachedBlocks(of tokens: ArraySlice<Int32>) -> (blocks: [Int32], chainKey: UInt64, evictableHits: Int) {
+    /// them are evictable (unreferenced). The walk stops early once more than `evictableLimit`
+    /// hits are evictable: an admission must take those blocks on top of its new ones, so with
+    /// `availableDeviceBlocks` as the limit it fails whatever the rest of the walk finds (a
+    /// preempted sequence whose released blocks are still cached is offered again every step
+    /// while memory is short, and need not hash its whole context each time).
+    private func cachedBlocks(
+        of tokens: ArraySlice<Int32>, evictableLimit: Int = .max
+    ) -> (blocks: [Int32], chainKey: UInt64, evictableHits: Int) {
         let size = capacity.blockSize
         let reusableBlocks = prefixCaching ? max(tokens.count - 1, 0) / size : 0
         var blocks: [Int32] = []
@@ -171,7 +178,10 @@ public struct KVBlockManager: Sendable, Equatable {
                 let blockTokens = tokens[start ..< start + size]
                 let key = BlockPrefixCache.key(parent: chainKey, tokens: blockTokens)
                 guard let block = prefixCache.block(forKey: key, parentKey: chainKey, tokens: blockTokens) else { break }
-                if referenceCounts[Int(block)] == 0 { evictableHits += 1 }
+                if referenceCounts[Int(block)] == 0 {
+                    evictableHits += 1
+                    if evictableHits > evictableLimit { break }
+                }
                 blocks.append(block)
                 chainKey = key
                 start += size

@@ -92,6 +92,9 @@ public struct SequenceBatcher: Sendable {
     @usableFromInline private(set) var tokenBudget = 0
     private var prefilling = false
     @usableFromInline private(set) var preemptedThisStep = false
+    /// The known tokens of the last request offered with generated tokens (a preempted one), kept
+    /// while it waits for memory so that each step's retry does not build them again.
+    private var readmissionTokens: (request: Int32, tokens: [Int32])?
 
     /// Creates a batcher for `workload` on an engine with `capacity`.
     /// - Complexity: O(requests).
@@ -241,9 +244,10 @@ public struct SequenceBatcher: Sendable {
             return reject(request, "prompt of \(known) tokens exceeds the step budget of \(options.maxTokensPerStep) tokens and chunked prefill is off")
         }
         guard tokenBudget > 0, running.count < options.maxSequences else { return .noBudget }
-        guard let admitted = kv.admit(request, tokens: tokenSlice(index, 0 ..< known), reserving: min(known, tokenBudget)) else {
+        guard let admitted = kv.admit(request, tokens: knownTokens(index), reserving: min(known, tokenBudget)) else {
             return .noMemory
         }
+        readmissionTokens = nil
         let remaining = known - admitted.cachedTokens
         guard options.chunkedPrefill || remaining <= tokenBudget else {
             kv.release(request)
@@ -258,6 +262,18 @@ public struct SequenceBatcher: Sendable {
         running.append(request)
         schedule(request, start: admitted.cachedTokens, count: count, reset: true)
         return .admitted(prefillTokens: count)
+    }
+
+    /// The known tokens of request `index` for an admission: a slice of the workload for a request
+    /// that has generated nothing, else built once per wait (a request's known tokens change only
+    /// while it runs, and then their count grows).
+    private mutating func knownTokens(_ index: Int) -> ArraySlice<Int32> {
+        let known = knownLength(index)
+        guard known > workload.promptLength(index) else { return tokenSlice(index, 0 ..< known) }
+        if readmissionTokens?.request != Int32(index) || readmissionTokens?.tokens.count != known {
+            readmissionTokens = (Int32(index), tokens(index, 0 ..< known))
+        }
+        return readmissionTokens!.tokens[...]
     }
 
     private mutating func reject(_ request: Int32, _ reason: String) -> Admission {
