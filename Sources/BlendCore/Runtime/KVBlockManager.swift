@@ -106,7 +106,9 @@ public struct KVBlockManager: Sendable, Equatable {
     /// table's length for a swapped-out one. Use it to plan multi-step decode spans.
     /// - Complexity: O(1) expected.
     public func blocksNeeded(_ sequence: Int32, toCover tokens: Int) -> Int {
-        max(0, capacity.blocks(forTokens: tokens) - (sequences[sequence]?.blocks.count ?? 0))
+        let held = sequences[sequence]?.blocks.count ?? 0
+        guard tokens > held * capacity.blockSize else { return 0 }
+        return capacity.blocks(forTokens: tokens) - held
     }
 
     // MARK: - Sequence operations
@@ -115,7 +117,8 @@ public struct KVBlockManager: Sendable, Equatable {
     /// `tokens` (its known tokens: the prompt, plus the tokens generated before a preemption),
     /// then new blocks until the table covers `max(reservedTokens, cachedTokens)` positions.
     ///
-    /// The match walks `tokens` block by block and stops at the first block that is not cached.
+    /// The match walks `tokens` block by block and stops at the first block that is not cached
+    /// (or once the admission is bound to fail for want of blocks).
     /// It reuses at most `tokens.count - 1` tokens, rounded down to whole blocks, because the
     /// last token must be computed to get logits: when the whole prompt is cached, its last full
     /// block is computed again. The matched blocks gain a reference (leaving the eviction list if
@@ -130,7 +133,7 @@ public struct KVBlockManager: Sendable, Equatable {
         _ sequence: Int32, tokens: ArraySlice<Int32>, reserving reservedTokens: Int
     ) -> (cachedTokens: Int, blocks: [Int32])? {
         precondition(sequences[sequence] == nil, "sequence \(sequence) already has a block table")
-        var (blocks, chainKey, evictableHits) = cachedBlocks(of: tokens)
+        var (blocks, chainKey, evictableHits) = cachedBlocks(of: tokens, evictableLimit: availableDeviceBlocks)
         blocks.reserveCapacity(max(blocks.count, capacity.blocks(forTokens: reservedTokens)))
         let size = capacity.blockSize
         let hits = blocks.count
@@ -156,22 +159,33 @@ public struct KVBlockManager: Sendable, Equatable {
 
     /// Walks the hash chain over `tokens` block by block: the cached blocks of its longest cached
     /// prefix (capped so the last token is computed), the chain key after them, and how many of
-    /// them are evictable (unreferenced).
-    private func cachedBlocks(of tokens: ArraySlice<Int32>) -> (blocks: [Int32], chainKey: UInt64, evictableHits: Int) {
+    /// them are evictable (unreferenced). The walk stops early once more than `evictableLimit`
+    /// hits are evictable: an admission must take those blocks on top of its new ones, so with
+    /// `availableDeviceBlocks` as the limit it fails whatever the rest of the walk finds (a
+    /// preempted sequence whose released blocks are still cached is offered again every step
+    /// while memory is short, and need not hash its whole context each time).
+    private func cachedBlocks(
+        of tokens: ArraySlice<Int32>, evictableLimit: Int = .max
+    ) -> (blocks: [Int32], chainKey: UInt64, evictableHits: Int) {
         let size = capacity.blockSize
         let reusableBlocks = prefixCaching ? max(tokens.count - 1, 0) / size : 0
         var blocks: [Int32] = []
         var chainKey = BlockPrefixCache.rootKey
         var evictableHits = 0
-        var start = tokens.startIndex
-        while blocks.count < reusableBlocks {
-            let blockTokens = tokens[start ..< start + size]
-            let key = BlockPrefixCache.key(parent: chainKey, tokens: blockTokens)
-            guard let block = prefixCache.block(forKey: key, parentKey: chainKey, tokens: blockTokens) else { break }
-            if referenceCounts[Int(block)] == 0 { evictableHits += 1 }
-            blocks.append(block)
-            chainKey = key
-            start += size
+        tokens.withUnsafeBufferPointer { tokens in
+            var start = 0
+            while blocks.count < reusableBlocks {
+                let blockTokens = tokens[start ..< start + size]
+                let key = BlockPrefixCache.key(parent: chainKey, tokens: blockTokens)
+                guard let block = prefixCache.block(forKey: key, parentKey: chainKey, tokens: blockTokens) else { break }
+                if referenceCounts[Int(block)] == 0 {
+                    evictableHits += 1
+                    if evictableHits > evictableLimit { break }
+                }
+                blocks.append(block)
+                chainKey = key
+                start += size
+            }
         }
         return (blocks, chainKey, evictableHits)
     }
@@ -216,33 +230,34 @@ public struct KVBlockManager: Sendable, Equatable {
     ///   admitted with.
     /// - Complexity: O(tokens in newly full blocks) expected; O(1) when no block became full.
     public mutating func commit(_ sequence: Int32, tokens: ArraySlice<Int32>, startingAt position: Int = 0, computed: Int) {
-        guard var record = sequences[sequence], !record.isOnHost else {
+        guard hasTable(sequence) else {
             preconditionFailure("sequence \(sequence) has no block table on the device")
         }
         let size = capacity.blockSize
         precondition(
-            computed <= position + tokens.count && computed <= record.blocks.count * size,
+            computed <= position + tokens.count && computed <= tableLength(sequence) * size,
             "commit of \(computed) positions beyond the tokens or the table of sequence \(sequence)")
         let fullBlocks = computed / size
-        guard prefixCaching, record.chainIsOpen, record.chainedBlocks < fullBlocks else { return }
+        guard prefixCaching, sequences[sequence]!.chainIsOpen, sequences[sequence]!.chainedBlocks < fullBlocks else { return }
+        var record = sequences.removeValue(forKey: sequence)!
+        defer { sequences[sequence] = record }
         precondition(position <= record.chainedBlocks * size, "commit needs the tokens from position \(record.chainedBlocks * size)")
 
-        while record.chainedBlocks < fullBlocks {
-            let start = tokens.startIndex + record.chainedBlocks * size - position
-            let blockTokens = tokens[start ..< start + size]
-            if blockTokens.contains(where: { $0 < 0 }) {
-                record.chainIsOpen = false
-                break
-            }
-            let key = BlockPrefixCache.key(parent: record.chainKey, tokens: blockTokens)
-            if !prefixCache.contains(key: key) {
-                prefixCache.insert(
+        tokens.withUnsafeBufferPointer { tokens in
+            while record.chainedBlocks < fullBlocks {
+                let start = record.chainedBlocks * size - position
+                let blockTokens = tokens[start ..< start + size]
+                if blockTokens.contains(where: { $0 < 0 }) {
+                    record.chainIsOpen = false
+                    break
+                }
+                let key = BlockPrefixCache.key(parent: record.chainKey, tokens: blockTokens)
+                prefixCache.insertIfAbsent(
                     record.blocks[record.chainedBlocks], key: key, parentKey: record.chainKey, tokens: blockTokens)
+                record.chainKey = key
+                record.chainedBlocks += 1
             }
-            record.chainKey = key
-            record.chainedBlocks += 1
         }
-        sequences[sequence] = record
     }
 
     /// Positions of `sequence` already followed by the prefix cache's hash chain (a multiple of

@@ -75,19 +75,26 @@ public struct SequenceBatcher: Sendable {
 
     /// Requests in the batch, in admission order.
     public private(set) var running: [Int32] = []
-    private var preempted: [Int32] = []
-    private var computed: [Int]
-    private var generated: [Int]
+    @usableFromInline private(set) var preempted: [Int32] = []
+    @usableFromInline private(set) var computed: [Int]
+    @usableFromInline private(set) var generated: [Int]
     private var sentBlocks: [Int]
     private var outputs: [[Int32]]
     private var limits: [Int]
-    private var unfinished: Int
+    @usableFromInline private(set) var unfinished: Int
 
+    /// The plan's entries, `scheduled` of them in this step; entries past that are the previous
+    /// plan's, kept so that their token and block arrays are refilled in place instead of
+    /// allocated anew for every sequence of every step.
     private var sequences: [ScheduledSequence] = []
+    private var scheduled = 0
     private var rejections: [RequestRejection] = []
-    private var tokenBudget = 0
+    @usableFromInline private(set) var tokenBudget = 0
     private var prefilling = false
-    private var preemptedThisStep = false
+    @usableFromInline private(set) var preemptedThisStep = false
+    /// The known tokens of the last request offered with generated tokens (a preempted one), kept
+    /// while it waits for memory so that each step's retry does not build them again.
+    private var readmissionTokens: (request: Int32, tokens: [Int32])?
 
     /// Creates a batcher for `workload` on an engine with `capacity`.
     /// - Complexity: O(requests).
@@ -116,41 +123,60 @@ public struct SequenceBatcher: Sendable {
     }
 
     /// Requests not yet finished or rejected.
-    public var unfinishedRequests: Int { unfinished }
+    @inlinable public var unfinishedRequests: Int { unfinished }
 
     /// Whether every request has finished or been rejected.
-    public var isFinished: Bool { unfinished == 0 }
+    @inlinable public var isFinished: Bool { unfinished == 0 }
 
     /// Tokens of `request` not yet in its KV cache: right after ``admit(_:)`` the whole prefill
     /// still to do (prompt minus the cached prefix).
     /// - Complexity: O(1).
-    public func uncomputedTokens(_ request: Int32) -> Int { knownLength(Int(request)) - computed[Int(request)] }
+    @inlinable public func uncomputedTokens(_ request: Int32) -> Int { knownLength(Int(request)) - computed[Int(request)] }
 
     /// Tokens generated so far by `request`.
     /// - Complexity: O(1).
-    public func generatedTokens(_ request: Int32) -> Int { generated[Int(request)] }
+    @inlinable public func generatedTokens(_ request: Int32) -> Int { generated[Int(request)] }
 
     /// Tokens of `request` known so far: its prompt and the tokens it generated.
-    private func knownLength(_ index: Int) -> Int { workload.promptLength(index) + generated[index] }
+    @inlinable func knownLength(_ index: Int) -> Int { workload.promptLength(index) + generated[index] }
 
     /// The token ids of `request` at positions `range`: prompt tokens, tokens the engine
     /// reported, and for positions whose token the engine never reported (a simulator samples
     /// nothing) a ``placeholderToken(request:position:)``.
     private func tokens(_ index: Int, _ range: Range<Int>) -> [Int32] {
-        let prompt = workload.promptLength(index)
         var result: [Int32] = []
         result.reserveCapacity(range.count)
-        let base = workload.promptOffsets[index]
-        for position in range {
-            if position < prompt {
-                result.append(workload.tokens[base + position])
-            } else {
-                let output = position - prompt
-                result.append(output < outputs[index].count
-                    ? outputs[index][output] : Self.placeholderToken(request: Int32(index), position: position))
-            }
-        }
+        Self.appendTokens(index, range, workload: workload, outputs: outputs, to: &result)
         return result
+    }
+
+    /// Appends the token ids of `request` at positions `range` (as ``tokens(_:_:)`` gives them)
+    /// to `result`, copying runs of prompt and reported tokens at once. Static, so that `result`
+    /// may be a plan entry of the batcher itself.
+    private static func appendTokens(_ index: Int, _ range: Range<Int>, workload: Workload, outputs: [[Int32]],
+                                     to result: inout [Int32]) {
+        let prompt = workload.promptLength(index)
+        let promptEnd = min(range.upperBound, prompt)
+        if range.lowerBound < promptEnd {
+            let base = workload.promptOffsets[index]
+            result.append(contentsOf: workload.tokens[base + range.lowerBound ..< base + promptEnd])
+        }
+        guard range.upperBound > prompt else { return }
+        let first = max(range.lowerBound, prompt) - prompt
+        let last = range.upperBound - prompt
+        let reported = min(max(outputs[index].count, first), last)
+        if first < reported { result.append(contentsOf: outputs[index][first ..< reported]) }
+        for output in reported ..< last {
+            result.append(placeholderToken(request: Int32(index), position: prompt + output))
+        }
+    }
+
+    /// The token ids of `request` at positions `range`: a slice of the workload's prompt tokens
+    /// (no copy) when the range lies within the prompt, else built by ``tokens(_:_:)``.
+    private func tokenSlice(_ index: Int, _ range: Range<Int>) -> ArraySlice<Int32> {
+        guard range.upperBound <= workload.promptLength(index) else { return tokens(index, range)[...] }
+        let base = workload.promptOffsets[index]
+        return workload.tokens[base + range.lowerBound ..< base + range.upperBound]
     }
 
     /// The stand-in id for a generated token an engine did not report: non-negative, fixed by the
@@ -166,7 +192,7 @@ public struct SequenceBatcher: Sendable {
     /// Schedules the running sequences and re-admits preempted ones (step 1 of a step).
     /// - Complexity: O(running sequences + blocks allocated).
     public mutating func beginStep() {
-        sequences.removeAll(keepingCapacity: true)
+        scheduled = 0
         rejections.removeAll(keepingCapacity: true)
         tokenBudget = options.maxTokensPerStep
         prefilling = false
@@ -195,7 +221,7 @@ public struct SequenceBatcher: Sendable {
 
     /// Whether another request may be admitted in this step (budget, sequence slots, and no
     /// preemption in this step).
-    public var canAdmit: Bool {
+    @inlinable public var canAdmit: Bool {
         !preemptedThisStep && tokenBudget > 0 && running.count < options.maxSequences && preempted.isEmpty
     }
 
@@ -218,10 +244,10 @@ public struct SequenceBatcher: Sendable {
             return reject(request, "prompt of \(known) tokens exceeds the step budget of \(options.maxTokensPerStep) tokens and chunked prefill is off")
         }
         guard tokenBudget > 0, running.count < options.maxSequences else { return .noBudget }
-        let knownTokens = tokens(index, 0 ..< known)
-        guard let admitted = kv.admit(request, tokens: knownTokens[...], reserving: min(known, tokenBudget)) else {
+        guard let admitted = kv.admit(request, tokens: knownTokens(index), reserving: min(known, tokenBudget)) else {
             return .noMemory
         }
+        readmissionTokens = nil
         let remaining = known - admitted.cachedTokens
         guard options.chunkedPrefill || remaining <= tokenBudget else {
             kv.release(request)
@@ -238,6 +264,18 @@ public struct SequenceBatcher: Sendable {
         return .admitted(prefillTokens: count)
     }
 
+    /// The known tokens of request `index` for an admission: a slice of the workload for a request
+    /// that has generated nothing, else built once per wait (a request's known tokens change only
+    /// while it runs, and then their count grows).
+    private mutating func knownTokens(_ index: Int) -> ArraySlice<Int32> {
+        let known = knownLength(index)
+        guard known > workload.promptLength(index) else { return tokenSlice(index, 0 ..< known) }
+        if readmissionTokens?.request != Int32(index) || readmissionTokens?.tokens.count != known {
+            readmissionTokens = (Int32(index), tokens(index, 0 ..< known))
+        }
+        return readmissionTokens!.tokens[...]
+    }
+
     private mutating func reject(_ request: Int32, _ reason: String) -> Admission {
         rejections.append(RequestRejection(request: request, reason: reason))
         unfinished -= 1
@@ -250,13 +288,24 @@ public struct SequenceBatcher: Sendable {
         let samples = end == knownLength(index)
         if !samples || count > 1 { prefilling = true }
         commitFullBlocks(request, end: end)
-        let table = kv.blockTable(request)
-        let newBlocks: [Int32] = reset ? table : Array(table[sentBlocks[index] ..< table.count])
-        sentBlocks[index] = table.count
-        sequences.append(ScheduledSequence(
-            request: request, start: start, count: count, tokens: tokens(index, start ..< end),
-            newBlocks: newBlocks, resetsBlockTable: reset, samples: samples,
-            remainingTokens: limits[index] - generated[index]))
+        if scheduled == sequences.count {
+            sequences.append(ScheduledSequence(request: request, start: start, count: count, tokens: [], newBlocks: [],
+                                               resetsBlockTable: reset, samples: samples, remainingTokens: 0))
+        }
+        sequences[scheduled].request = request
+        sequences[scheduled].start = start
+        sequences[scheduled].count = count
+        sequences[scheduled].resetsBlockTable = reset
+        sequences[scheduled].samples = samples
+        sequences[scheduled].remainingTokens = limits[index] - generated[index]
+        sequences[scheduled].tokens.removeAll(keepingCapacity: true)
+        Self.appendTokens(index, start ..< end, workload: workload, outputs: outputs, to: &sequences[scheduled].tokens)
+        sequences[scheduled].newBlocks.removeAll(keepingCapacity: true)
+        let tableLength = kv.tableLength(request)
+        let sent = reset ? 0 : sentBlocks[index]
+        if tableLength > sent { sequences[scheduled].newBlocks.append(contentsOf: kv.blockTable(request)[sent...]) }
+        sentBlocks[index] = tableLength
+        scheduled += 1
         tokenBudget -= count
     }
 
@@ -264,15 +313,8 @@ public struct SequenceBatcher: Sendable {
     /// tokens of blocks the cache has not followed yet.
     private mutating func commitFullBlocks(_ request: Int32, end: Int) {
         guard options.prefixCaching, let chained = kv.chainedPositions(request),
-              end / capacity.blockSize * capacity.blockSize > chained else { return }
-        let index = Int(request)
-        let prompt = workload.promptLength(index)
-        if end <= prompt {
-            let base = workload.promptOffsets[index]
-            kv.commit(request, tokens: workload.tokens[base + chained ..< base + end], startingAt: chained, computed: end)
-        } else {
-            kv.commit(request, tokens: tokens(index, chained ..< end)[...], startingAt: chained, computed: end)
-        }
+              end - chained >= capacity.blockSize else { return }
+        kv.commit(request, tokens: tokenSlice(Int(request), chained ..< end), startingAt: chained, computed: end)
     }
 
     /// Preempts the most recently admitted sequence. `beginStep` schedules the running sequences
@@ -296,6 +338,7 @@ public struct SequenceBatcher: Sendable {
     ///     after that many steps).
     /// - Complexity: O(sequences + blocks allocated).
     public mutating func finishStep(admissionBlocked: Bool, spanLimit: Int = .max) -> StepPlan? {
+        sequences.removeLast(sequences.count - scheduled)
         if sequences.isEmpty && rejections.isEmpty && running.isEmpty && preempted.isEmpty && unfinished == 0 {
             return nil
         }
@@ -314,9 +357,9 @@ public struct SequenceBatcher: Sendable {
     /// grows when a sequence finishes, which ends the span).
     private func spanLength(limit requested: Int) -> Int {
         var limit = min(options.maxSpan, requested)
-        for sequence in sequences {
-            let room = kv.tableLength(sequence.request) * capacity.blockSize - sequence.end + 1
-            limit = min(limit, sequence.remainingTokens, room)
+        for position in sequences.indices {
+            let room = kv.tableLength(sequences[position].request) * capacity.blockSize - sequences[position].end + 1
+            limit = min(limit, sequences[position].remainingTokens, room)
         }
         return max(limit, 1)
     }
@@ -325,13 +368,16 @@ public struct SequenceBatcher: Sendable {
     /// - Complexity: O(sequences in the plan + blocks released).
     public mutating func observe(_ outcome: StepOutcome) {
         var finished: [Int32] = []
-        for (sequence, result) in zip(sequences, outcome.sequences) {
-            let index = Int(sequence.request)
-            computed[index] = sequence.end + (sequence.samples ? max(0, outcome.steps - 1) : 0)
-            generated[index] += result.generated
-            outputs[index] += result.tokens
-            if result.finish != nil {
-                finished.append(sequence.request)
+        for position in 0 ..< min(sequences.count, outcome.sequences.count) {
+            let request = sequences[position].request
+            let index = Int(request)
+            computed[index] = sequences[position].end + (sequences[position].samples ? max(0, outcome.steps - 1) : 0)
+            generated[index] += outcome.sequences[position].generated
+            if !outcome.sequences[position].tokens.isEmpty {
+                outputs[index].append(contentsOf: outcome.sequences[position].tokens)
+            }
+            if outcome.sequences[position].finish != nil {
+                finished.append(request)
             }
         }
         guard !finished.isEmpty else { return }

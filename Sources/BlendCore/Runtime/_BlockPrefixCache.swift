@@ -35,7 +35,7 @@ struct BlockPrefixCache: Sendable, Equatable {
     /// 32-bit token words starting from the parent key, finished with the SplitMix64 mix so
     /// that every input bit reaches every output bit.
     /// - Complexity: O(tokens.count).
-    static func key(parent: UInt64, tokens: ArraySlice<Int32>) -> UInt64 {
+    static func key(parent: UInt64, tokens: some Collection<Int32>) -> UInt64 {
         var hash = parent
         for token in tokens { hash = (hash ^ UInt64(UInt32(bitPattern: token))) &* 0x0000_0100_0000_01B3 }
         return SeededGenerator.mix(hash)
@@ -48,14 +48,11 @@ struct BlockPrefixCache: Sendable, Equatable {
     /// - Complexity: O(1).
     func isCached(_ block: Int32) -> Bool { cached[Int(block)] }
 
-    /// Whether some block is cached under `key`.
-    /// - Complexity: O(1) expected.
-    func contains(key: UInt64) -> Bool { blocksByKey[key] != nil }
 
     /// The block cached under `key` if it holds exactly `tokens` after the prefix keyed
     /// `parentKey`; `nil` otherwise.
     /// - Complexity: O(blockSize) expected.
-    func block(forKey key: UInt64, parentKey: UInt64, tokens query: ArraySlice<Int32>) -> Int32? {
+    func block(forKey key: UInt64, parentKey: UInt64, tokens query: some Collection<Int32>) -> Int32? {
         guard let block = blocksByKey[key], parentKeys[Int(block)] == parentKey else { return nil }
         var position = Int(block) * blockSize
         for token in query {
@@ -65,12 +62,15 @@ struct BlockPrefixCache: Sendable, Equatable {
         return block
     }
 
-    /// Caches `block`, which holds `blockTokens` after the prefix keyed `parentKey`, under `key`
-    /// (which no block may hold yet).
-    /// - Complexity: O(blockSize) expected.
-    mutating func insert(_ block: Int32, key: UInt64, parentKey: UInt64, tokens blockTokens: ArraySlice<Int32>) {
-        assert(!cached[Int(block)] && blocksByKey[key] == nil)
-        blocksByKey[key] = block
+    /// Caches `block`, which holds `blockTokens` after the prefix keyed `parentKey`, under `key`,
+    /// unless some block is cached under `key` already (then nothing changes).
+    /// - Complexity: O(blockSize) expected; one hash lookup when `key` is new.
+    mutating func insertIfAbsent(_ block: Int32, key: UInt64, parentKey: UInt64, tokens blockTokens: some Collection<Int32>) {
+        assert(!cached[Int(block)])
+        if let existing = blocksByKey.updateValue(block, forKey: key) {
+            blocksByKey[key] = existing
+            return
+        }
         keys[Int(block)] = key
         parentKeys[Int(block)] = parentKey
         cached[Int(block)] = true

@@ -15,11 +15,11 @@ struct SequenceTable: Sendable, Equatable {
         }
     }
 
-    /// Removes and returns the record of `sequence`.
+    /// Removes and returns the record of `sequence`, moving it out (its block table stays
+    /// uniquely referenced, so the caller can change it in place).
     mutating func removeValue(forKey sequence: Int32) -> SequenceBlocks? {
         guard Int(sequence) < slots.count else { return nil }
-        defer { slots[Int(sequence)] = nil }
-        return slots[Int(sequence)]
+        return slots[Int(sequence)].take()
     }
 
     /// Every record with its sequence id.
