@@ -68,3 +68,14 @@ struct AttentionPlan {
         queryTile * group * headDim * 4 + tile * (headDim + 2) * 2 + tile * headDim * 2
     }
 }
+
+/// The device addresses of a step's attention inputs (see attention.cu).
+struct AttentionInputs {
+    var tables, tableStart, sequenceOfToken, positions, tileFirst, tileCount, splitBase: UInt64
+}
+
+/// The device addresses of the attention partials: per slot and head, the weighted sum of values
+/// (`headDim` floats), the running maximum and the sum of weights.
+struct AttentionPartials {
+    var acc, max, sum: UInt64
+}

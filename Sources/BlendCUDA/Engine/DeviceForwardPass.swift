@@ -164,30 +164,12 @@ final class DeviceForwardPass {
         }
     }
 
-    /// The device addresses of a step's attention inputs.
-    private struct AttentionInputs {
-        var tables, tableStart, sequenceOfToken, positions, tileFirst, tileCount, splitBase: UInt64
-    }
-
     /// attention = softmax(q kᵀ) v over each token's cached positions, all heads.
     private func attend(layer: Int, cache: DeviceKVCache, plan: AttentionPlan, inputs: AttentionInputs, _ count: Int) throws {
-        let c = config, group = c.heads / c.kvHeads
-        let warps = min(AttentionPlan.maxWarps, plan.maxTileTokens * group)
-        var a = KernelArguments()
-        a.pointer(query.address); a.pointer(cache.device.address); a.int64(cache.blockStride); a.int64(cache.layerOffset(layer))
-        a.int32(cache.blockSize); a.int32(c.kvDim); a.pointer(inputs.tables); a.pointer(inputs.tableStart)
-        a.pointer(inputs.sequenceOfToken); a.pointer(inputs.positions); a.pointer(inputs.tileFirst)
-        a.pointer(inputs.tileCount); a.int32(queryTile); a.pointer(inputs.splitBase); a.int32(AttentionPlan.split)
-        a.int32(c.heads); a.int32(c.kvHeads); a.int32(c.headDim); a.float(1 / Float(c.headDim).squareRoot())
-        a.pointer(partialAcc.address); a.pointer(partialMax.address); a.pointer(partialSum.address)
-        try kernels.attentionPartial.launch(
-            grid: (plan.tileFirst.count, plan.maxSplits, c.kvHeads), block: (32 * warps, 1, 1),
-            sharedBytes: AttentionPlan.sharedBytes(queryTile: queryTile, group: group, headDim: c.headDim), on: stream, a)
-        var b = KernelArguments()
-        b.pointer(partialAcc.address); b.pointer(partialMax.address); b.pointer(partialSum.address)
-        b.pointer(inputs.splitBase); b.pointer(inputs.positions); b.int32(AttentionPlan.split); b.int32(c.heads)
-        b.int32(c.headDim); b.pointer(attention.address)
-        try kernels.attentionCombine.launch(grid: (count, c.heads, 1), block: (32, 1, 1), on: stream, b)
+        let partials = AttentionPartials(acc: partialAcc.address, max: partialMax.address, sum: partialSum.address)
+        try kernels.attention(query: query.address, cache: cache, layer: layer, plan: plan, inputs: inputs, queryTile: queryTile,
+                              heads: config.heads, kvHeads: config.kvHeads, headDim: config.headDim, partials: partials,
+                              out: attention.address, tokens: count, on: stream)
     }
 
     /// Grows the attention partials to hold `slots` slots of every head (after the previous step

@@ -56,6 +56,30 @@ extension KernelSet {
         try kvWrite.launch(grid: (Self.blocks(count * cache.kvDim), 1, 1), block: (Self.elementThreads, 1, 1), on: stream, a)
     }
 
+    /// out = softmax(q kᵀ / √headDim) v over each of `tokens` tokens' cached positions in one layer,
+    /// all heads: the partials of every split, then their combination in split order.
+    func attention(query: UInt64, cache: DeviceKVCache, layer: Int, plan: AttentionPlan, inputs: AttentionInputs,
+                   queryTile: Int, heads: Int, kvHeads: Int, headDim: Int, partials: AttentionPartials, out: UInt64,
+                   tokens: Int, on stream: CUDAStream) throws {
+        let group = heads / kvHeads
+        let warps = min(AttentionPlan.maxWarps, plan.maxTileTokens * group)
+        var a = KernelArguments()
+        a.pointer(query); a.pointer(cache.device.address); a.int64(cache.blockStride); a.int64(cache.layerOffset(layer))
+        a.int32(cache.blockSize); a.int32(cache.kvDim); a.pointer(inputs.tables); a.pointer(inputs.tableStart)
+        a.pointer(inputs.sequenceOfToken); a.pointer(inputs.positions); a.pointer(inputs.tileFirst)
+        a.pointer(inputs.tileCount); a.int32(queryTile); a.pointer(inputs.splitBase); a.int32(AttentionPlan.split)
+        a.int32(heads); a.int32(kvHeads); a.int32(headDim); a.float(1 / Float(headDim).squareRoot())
+        a.pointer(partials.acc); a.pointer(partials.max); a.pointer(partials.sum)
+        try attentionPartial.launch(
+            grid: (plan.tileFirst.count, plan.maxSplits, kvHeads), block: (32 * warps, 1, 1),
+            sharedBytes: AttentionPlan.sharedBytes(queryTile: queryTile, group: group, headDim: headDim), on: stream, a)
+        var b = KernelArguments()
+        b.pointer(partials.acc); b.pointer(partials.max); b.pointer(partials.sum)
+        b.pointer(inputs.splitBase); b.pointer(inputs.positions); b.int32(AttentionPlan.split); b.int32(heads)
+        b.int32(headDim); b.pointer(out)
+        try attentionCombine.launch(grid: (tokens, heads, 1), block: (32, 1, 1), on: stream, b)
+    }
+
     /// gate = silu(gate) · up over `count` values.
     func siluGate(gate: UInt64, up: UInt64, count: Int, on stream: CUDAStream) throws {
         var a = KernelArguments()

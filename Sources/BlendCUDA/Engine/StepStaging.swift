@@ -35,7 +35,7 @@ final class StepStaging {
             device = try DeviceBuffer(context: context, bytes: bytes)
         }
         for (array, offset) in zip(arrays, offsets) { array.write(to: host.pointer + offset) }
-        try check(bcu_copy_to_device(context.driver.handle, device.address, host.pointer, total, stream.handle))
+        if total > 0 { try check(bcu_copy_to_device(context.driver.handle, device.address, host.pointer, total, stream.handle)) }
         return offsets.map { device.address(at: $0) }
     }
 }
