@@ -105,6 +105,10 @@ public final class CUDAEngine: ExecutionEngine, @unchecked Sendable {
         stopTokens = tokenizer?.endOfGenerationIDs ?? []
     }
 
+    /// Bytes of device memory the weights take.
+    /// - Complexity: O(1).
+    public var weightBytes: Int { weights.bytes }
+
     /// The share of the device memory left free after the weights and activations that the KV
     /// cache takes when ``Options/kvCacheBytes`` is nil (the rest is headroom for the attention
     /// partials, which grow with long contexts, and the driver).

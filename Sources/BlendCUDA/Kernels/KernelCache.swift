@@ -1,19 +1,22 @@
 import BlendCPU
 import Foundation
 
-/// Compiled kernels kept on disk and in memory, keyed by a SHA-256 of everything that determines
-/// the compiler's output: the source and its headers, the options (architecture included) and
-/// the NVRTC version.
+/// Compiled kernels kept on disk and in the process's memory (shared by every cache of the same
+/// folder, so engines made one after another compile and read each kernel once), keyed by a
+/// SHA-256 of everything that determines the compiler's output: the source and its headers, the
+/// options (architecture included) and the NVRTC version.
 ///
 /// The folder is `$BLENDSERVE_KERNEL_CACHE`, else `<cache>/kernels` where `<cache>` is the
 /// package's cache folder (`$BLENDSERVE_CACHE`, `$XDG_CACHE_HOME/blendserve` or
 /// `~/.cache/blendserve`). A file that cannot be written is not an error: the kernel is then
 /// compiled again next time.
-public final class KernelCache: @unchecked Sendable {
+public struct KernelCache: Sendable {
     /// The folder of cached images.
     public let directory: String
-    private let lock = NSLock()
-    private var memory: [String: [UInt8]] = [:]
+
+    /// Images read or compiled in this process, by path.
+    nonisolated(unsafe) private static var memory: [String: [UInt8]] = [:]
+    private static let lock = NSLock()
 
     /// A cache in `directory`, or in the folder the environment selects.
     /// - Complexity: O(1).
@@ -41,21 +44,20 @@ public final class KernelCache: @unchecked Sendable {
     /// The image stored under `key` with `suffix` ("cubin" or "ptx"), from memory or disk.
     /// - Complexity: O(image size).
     func image(_ key: String, suffix: String) -> [UInt8]? {
-        let name = "\(key).\(suffix)"
-        if let image = lock.withLock({ memory[name] }) { return image }
-        guard let data = FileManager.default.contents(atPath: directory + "/" + name) else { return nil }
+        let path = "\(directory)/\(key).\(suffix)"
+        if let image = Self.lock.withLock({ Self.memory[path] }) { return image }
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
         let image = [UInt8](data)
-        lock.withLock { memory[name] = image }
+        Self.lock.withLock { Self.memory[path] = image }
         return image
     }
 
     /// Stores an image in memory and, atomically, on disk (best effort).
     /// - Complexity: O(image size).
     func store(_ image: [UInt8], key: String, suffix: String) {
-        let name = "\(key).\(suffix)"
-        lock.withLock { memory[name] = image }
+        let path = "\(directory)/\(key).\(suffix)"
+        Self.lock.withLock { Self.memory[path] = image }
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let path = directory + "/" + name
         let temporary = path + ".\(ProcessInfo.processInfo.processIdentifier).tmp"
         guard FileManager.default.createFile(atPath: temporary, contents: Data(image)) else { return }
         if rename(temporary, path) != 0 { try? FileManager.default.removeItem(atPath: temporary) }

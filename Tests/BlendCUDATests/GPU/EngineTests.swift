@@ -8,11 +8,12 @@ import XCTest
 /// independent of batching and scheduling, and KV blocks that survive a swap to the host tier.
 /// Needs a GPU and the model.
 final class EngineTests: XCTestCase {
-    /// Chat questions whose greedy answers (up to 24 tokens) keep a margin of at least 0.25 between
-    /// the best and the second-best logit at every step on the CPU engine, far beyond the two
-    /// engines' differences in rounding (about 10⁻³ on these logits).
-    static let questions = ["What is the capital of France?", "Name three primary colors.",
-                            "Write one sentence about the sea.", "What is 2 + 2?"]
+    /// Chat questions whose greedy answers keep, at every step on the CPU engine, a margin between
+    /// the best and the second-best logit well above what the two engines' different rounding can
+    /// move (measured on the CPU engine: at least 0.037 for these five; "Say hello." and "Write one
+    /// sentence about the sea." were left out for margins of 0.0003 and 0.001).
+    static let questions = ["What is the capital of France?", "Who wrote Hamlet?", "What is 2 + 2?",
+                            "Name three primary colors.", "What color is the sky?"]
 
     static func requireGPU() throws {
         if case .unavailable(let reason) = CUDAEngine.availability() { throw XCTSkip("needs a CUDA GPU: \(reason)") }
