@@ -1,3 +1,5 @@
+import BlendCPU
+
 /// How one step's attention is cut into work: query tiles (consecutive tokens of one sequence
 /// that share each staged tile of keys and values) and per-token splits of the KV positions,
 /// as `attention.cu` takes them.
@@ -29,7 +31,7 @@ struct AttentionPlan {
 
     /// Plans `batch` with tiles of at most `queryTile` tokens.
     /// - Complexity: O(tokens).
-    init(_ batch: DeviceBatch, queryTile: Int) {
+    init(_ batch: ForwardBatch, queryTile: Int) {
         var t = 0
         while t < batch.tokens.count {
             var end = t + 1

@@ -29,24 +29,13 @@ public final class CUDAEngine: ExecutionEngine, @unchecked Sendable {
 
     let context: CUDAContext
     let peer: CUDAContext?
-    let tokenizer: Tokenizer?
-    let sampling: [SamplingParameters]
-    let stopTokens: Set<Int32>
     let weights: DeviceWeights
     let cache: DeviceKVCache
     let forward: DeviceForwardPass
     let copyStream: CUDAStream
     let transfersDone: CUDAEvent
     let lock = NSLock()
-    var sequences: [Int32: SequenceState] = [:]
-    var batch = DeviceBatch()
-
-    /// What the engine remembers of a running request between plans.
-    struct SequenceState {
-        var blockTable: [Int32] = []
-        var generatedBytes: [UInt8] = []
-        var stops: StopStringMatcher?
-    }
+    var sequences: RunningSequences
 
     /// Opens the GPU, compiles (or loads from the cache) the kernels, copies the weights and
     /// reserves the KV cache.
@@ -62,7 +51,8 @@ public final class CUDAEngine: ExecutionEngine, @unchecked Sendable {
     public init(model: LlamaModel, tokenizer: Tokenizer?, sampling: [SamplingParameters] = [],
                 options: Options = Options()) throws {
         let c = model.config
-        try Self.validate(c, options: options, sampling: sampling, tokenizer: tokenizer)
+        try Self.validate(c, options: options)
+        sequences = try RunningSequences(engine: "CUDA engine", tokenizer: tokenizer, sampling: sampling)
         let driver = try CUDADriver(path: options.driverPath)
         context = try CUDAContext(driver: driver, ordinal: options.device)
         if case .peerDevice(let ordinal) = options.hostTier, options.hostCacheBytes > 0 {
@@ -99,10 +89,7 @@ public final class CUDAEngine: ExecutionEngine, @unchecked Sendable {
                                   bytesPerBlock: blockBytes, maxTokensPerStep: options.maxTokensPerStep,
                                   maxSequencesPerStep: options.maxSequencesPerStep, maxContext: c.contextLength)
         self.model = model
-        self.tokenizer = tokenizer
-        self.sampling = sampling
         self.options = options
-        stopTokens = tokenizer?.endOfGenerationIDs ?? []
     }
 
     /// Bytes of device memory the weights take.
@@ -115,13 +102,9 @@ public final class CUDAEngine: ExecutionEngine, @unchecked Sendable {
     static let defaultCacheFraction = 0.9
 
     /// Rejects options and models the engine cannot run, before the GPU is touched.
-    private static func validate(_ c: LlamaConfig, options: Options, sampling: [SamplingParameters],
-                                 tokenizer: Tokenizer?) throws {
+    private static func validate(_ c: LlamaConfig, options: Options) throws {
         guard options.blockSize > 0, options.maxTokensPerStep > 0, options.maxSequencesPerStep > 0 else {
             throw ModelLoadError(source: "CUDA engine", problem: "block size and step limits must be positive")
-        }
-        if sampling.contains(where: { !$0.stop.isEmpty }), tokenizer == nil {
-            throw ModelLoadError(source: "CUDA engine", problem: "stop strings need the model's tokenizer")
         }
         let group = c.heads / c.kvHeads
         guard c.headDim % AttentionPlan.tile == 0, c.headDim <= AttentionPlan.tile * AttentionPlan.maxDimsPerLane,

@@ -69,11 +69,12 @@ final class DeviceForwardPass {
         staging = try StepStaging(context: context, bytes: 1 << 20)
     }
 
-    /// Runs `batch` over `cache` and returns the sampled token of each logit token, in order.
+    /// Runs `batch` over `cache` and returns the sampled token of each logit token, in order;
+    /// `sampling` holds each one's temperature, top-k (0 for all), top-p and uniform draw.
     /// - Precondition: at most `maxTokens` tokens and `maxLogits` logit tokens, positions inside
     ///   the context and covered by the block tables (the engine checks).
     /// - Complexity: O(tokens × parameters + Σ positions attended × layers × dim) on the device.
-    func run(_ batch: DeviceBatch, cache: DeviceKVCache) throws -> [Int32] {
+    func run(_ batch: ForwardBatch, sampling: [Double], cache: DeviceKVCache) throws -> [Int32] {
         let c = config
         let count = batch.tokens.count, dim = c.embeddingLength
         let plan = AttentionPlan(batch, queryTile: queryTile)
@@ -90,7 +91,7 @@ final class DeviceForwardPass {
         let staged = try staging.stage(
             [.int32(batch.tokens), .int32(batch.positions), .int32(batch.sequenceOfToken), .int32(slots),
              .int32(tables), .int32(tableStart), .int32(plan.tileFirst), .int32(plan.tileCount), .int32(plan.splitBase),
-             .int32(batch.logitTokens), .double(batch.sampling)],
+             .int32(batch.logitTokens.map(Int32.init)), .double(sampling)],
             on: stream)
         let (tokens, positions, sequenceOfToken, slotAddresses) = (staged[0], staged[1], staged[2], staged[3])
         let attentionInputs = AttentionInputs(tables: staged[4], tableStart: staged[5], sequenceOfToken: sequenceOfToken,

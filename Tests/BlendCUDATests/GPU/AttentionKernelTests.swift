@@ -1,4 +1,5 @@
 import BlendCore
+import BlendCPU
 @testable import BlendCUDA
 import CBlendCPU
 import Foundation
@@ -11,8 +12,8 @@ final class AttentionKernelTests: XCTestCase {
 
     /// The step: sequence 0 prefills 12 tokens at positions 640 ..< 652 (three splits, tiles of
     /// 8 and 4), sequence 1 decodes at position 300, sequence 2 at position 5.
-    static func batch(tables: [[Int32]]) -> DeviceBatch {
-        var batch = DeviceBatch()
+    static func batch(tables: [[Int32]]) -> ForwardBatch {
+        var batch = ForwardBatch()
         for (sequence, positions) in [Array(640..<652), [300], [5]].enumerated() {
             for position in positions {
                 batch.tokens.append(0)
@@ -25,7 +26,7 @@ final class AttentionKernelTests: XCTestCase {
     }
 
     /// Runs the attention of `batch` over `cache` and returns `tokens × heads × headDim` outputs.
-    static func attend(_ gpu: GPUFixture, _ batch: DeviceBatch, cache: DeviceKVCache, query: [Float]) throws -> [Float] {
+    static func attend(_ gpu: GPUFixture, _ batch: ForwardBatch, cache: DeviceKVCache, query: [Float]) throws -> [Float] {
         let queryTile = AttentionPlan.queryTile(group: heads / kvHeads, headDim: headDim)
         let plan = AttentionPlan(batch, queryTile: queryTile)
         var tableStart: [Int32] = [], tables: [Int32] = []
@@ -122,7 +123,7 @@ final class AttentionKernelTests: XCTestCase {
             }
         }
         for t in batch.tokens.indices {
-            var alone = DeviceBatch()
+            var alone = ForwardBatch()
             alone.tokens = [0]
             alone.positions = [batch.positions[t]]
             alone.sequenceOfToken = [0]
