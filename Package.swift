@@ -26,6 +26,7 @@ let package = Package(
         .executableTarget(name: "worked-example", dependencies: ["BlendCore"], path: "Examples/WorkedExample"),
         .executableTarget(name: "custom-scheduler", dependencies: ["BlendCore", "BlendSchedulers", "BlendSim"],
                           path: "Examples/CustomScheduler"),
+        .executableTarget(name: "cpu-chat", dependencies: ["BlendCore", "BlendCPU", "BlendSchedulers"], path: "Examples/CPUChat"),
         .executableTarget(name: "custom-engine", dependencies: ["BlendCore", "BlendSchedulers"], path: "Examples/CustomEngine"),
         .testTarget(name: "BlendCoreTests", dependencies: ["BlendCore"]),
         .testTarget(name: "BlendSimTests", dependencies: ["BlendSim", "BlendCore"]),

@@ -13,18 +13,25 @@
 
 #pragma STDC FP_CONTRACT OFF
 
+/* Each K row is converted once, 64 values at a time, for the nh heads; each dot product sums in
+ * head-dimension order. */
 static void scores_portable(const float *q, int nh, int hd, const uint16_t *const *k_rows, int np, float scale,
                             float *s) {
     for (int p = 0; p < np; p++) {
-        for (int h = 0; h < nh; h++) {
-            const float *qh = q + (int64_t)h * hd;
-            float dot = 0;
-            for (int d = 0; d < hd; d++) dot = dot + qh[d] * bs_half_to_float(k_rows[p][d]);
-            s[h * BS_ATTN_TILE + p] = scale * dot;
+        float dot[BS_ATTN_GROUP] = {0}, k[64];
+        for (int d0 = 0; d0 < hd; d0 += 64) {
+            int n = hd - d0 < 64 ? hd - d0 : 64;
+            for (int d = 0; d < n; d++) k[d] = bs_half_to_float(k_rows[p][d0 + d]);
+            for (int h = 0; h < nh; h++) {
+                const float *qh = q + (int64_t)h * hd + d0;
+                for (int d = 0; d < n; d++) dot[h] = dot[h] + qh[d] * k[d];
+            }
         }
+        for (int h = 0; h < nh; h++) s[h * BS_ATTN_TILE + p] = scale * dot[h];
     }
 }
 
+/* s[p] = expf(s[p] − max), summed in position order. */
 static float exp_sum_portable(float *s, int np, float max) {
     float sum = 0;
     for (int p = 0; p < np; p++) {
@@ -34,6 +41,8 @@ static float exp_sum_portable(float *s, int np, float max) {
     return sum;
 }
 
+/* Each V row is converted once for the nh heads; every output value adds its terms in position
+ * order. */
 static void accumulate_portable(const float *s, int nh, int hd, const uint16_t *const *v_rows, int np, float *out) {
     for (int p = 0; p < np; p++) {
         for (int d = 0; d < hd; d++) {
@@ -69,12 +78,12 @@ static void attend_group(const bs_attention_steps *steps, const float *q, int nh
     memset(out, 0, (size_t)nh * (size_t)hd * sizeof(float));
     for (int64_t p0 = 0; p0 < n_positions; p0 += BS_ATTN_TILE) {
         int np = n_positions - p0 < BS_ATTN_TILE ? (int)(n_positions - p0) : BS_ATTN_TILE;
+        int64_t block = p0 / block_size, slot = p0 % block_size;
         for (int p = 0; p < np; p++) {
-            int64_t position = p0 + p;
-            int64_t slot = (int64_t)block_table[position / block_size] * block_size + position % block_size;
-            int64_t offset = (slot * n_kv_heads + kv_head) * hd;
+            int64_t offset = (((int64_t)block_table[block] * block_size + slot) * n_kv_heads + kv_head) * hd;
             k_rows[p] = k_cache + offset;
             v_rows[p] = v_cache + offset;
+            if (++slot == block_size) block++, slot = 0;
         }
         steps->scores(q, nh, hd, k_rows, np, scale, s);
         for (int h = 0; h < nh; h++) {
@@ -100,8 +109,7 @@ static void attend_group(const bs_attention_steps *steps, const float *q, int nh
 
 void bs_attention(int isa, const float *q, int n_heads, int n_kv_heads, int head_dim, const uint16_t *k_cache,
                   const uint16_t *v_cache, const int32_t *block_table, int block_size, int64_t n_positions,
-                  float scale, float *scores, float *out) {
-    (void)scores;
+                  float scale, float *out) {
     if (n_heads <= 0 || n_kv_heads <= 0 || head_dim <= 0 || block_size <= 0) return;
     if (n_positions <= 0) {
         memset(out, 0, (size_t)n_heads * (size_t)head_dim * sizeof(float));

@@ -6,17 +6,45 @@
 #include "kernels_internal.h"
 #include "simd_x86.h"
 
-/* AVX2: scores of NH heads for each position of the tile; each K chunk converted once. */
+/* Lane i of the result: the sum of the 8 lanes of v[i], by a fixed tree (pairs of vectors
+ * interleaved and added, then pairs of those, then the two 128-bit halves). */
+BS_AVX2 BS_INLINE __m256 reduce8x8(const __m256 v[8]) {
+    __m256 t[4], u[2];
+    BS_UNROLL
+    for (int i = 0; i < 4; i++) {
+        t[i] = _mm256_add_ps(_mm256_unpacklo_ps(v[2 * i], v[2 * i + 1]), _mm256_unpackhi_ps(v[2 * i], v[2 * i + 1]));
+    }
+    BS_UNROLL
+    for (int i = 0; i < 2; i++) {
+        __m256d a = _mm256_castps_pd(t[2 * i]), b = _mm256_castps_pd(t[2 * i + 1]);
+        u[i] = _mm256_add_ps(_mm256_castpd_ps(_mm256_unpacklo_pd(a, b)), _mm256_castpd_ps(_mm256_unpackhi_pd(a, b)));
+    }
+    return _mm256_add_ps(_mm256_permute2f128_ps(u[0], u[1], 0x20), _mm256_permute2f128_ps(u[0], u[1], 0x31));
+}
+
+/* AVX2: scores of NH heads for the positions of the tile, 8 at a time: each K chunk is converted
+ * once for the NH heads, and the 8 dot products of a head are reduced together (positions past np
+ * reduce zeros, and their scores are never read). */
 BS_AVX2 BS_INLINE void scores8(int NH, const float *q, int hd, const uint16_t *const *k_rows, int np, float scale,
                                float *s) {
-    for (int p = 0; p < np; p++) {
-        __m256 acc[BS_ATTN_GROUP];
-        for (int h = 0; h < NH; h++) acc[h] = _mm256_setzero_ps();
-        for (int d = 0; d < hd; d += 8) {
-            __m256 k = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(k_rows[p] + d)));
-            for (int h = 0; h < NH; h++) acc[h] = _mm256_fmadd_ps(_mm256_loadu_ps(q + h * hd + d), k, acc[h]);
+    for (int p0 = 0; p0 < np; p0 += 8) {
+        __m256 acc[BS_ATTN_GROUP][8];
+        for (int i = 0; i < 8; i++) {
+            __m256 dot[BS_ATTN_GROUP];
+            BS_UNROLL
+            for (int h = 0; h < NH; h++) dot[h] = _mm256_setzero_ps();
+            for (int d = 0; p0 + i < np && d < hd; d += 8) {
+                __m256 k = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(k_rows[p0 + i] + d)));
+                BS_UNROLL
+                for (int h = 0; h < NH; h++) dot[h] = _mm256_fmadd_ps(_mm256_loadu_ps(q + h * hd + d), k, dot[h]);
+            }
+            BS_UNROLL
+            for (int h = 0; h < NH; h++) acc[h][i] = dot[h];
         }
-        for (int h = 0; h < NH; h++) s[h * BS_ATTN_TILE + p] = scale * bs_hsum8(acc[h]);
+        BS_UNROLL
+        for (int h = 0; h < NH; h++) {
+            _mm256_storeu_ps(s + h * BS_ATTN_TILE + p0, _mm256_mul_ps(_mm256_set1_ps(scale), reduce8x8(acc[h])));
+        }
     }
 }
 
@@ -44,17 +72,48 @@ BS_AVX2 static float exp_sum_avx2(float *s, int np, float max) {
     return bs_hsum8(sum);
 }
 
-/* AVX-512: as scores8 with 16 lanes. */
+/* Lane i of the result: the sum of the 16 lanes of v[i], by a fixed tree (as reduce8x8, then the
+ * four 128-bit quarters in two steps). */
+BS_AVX512 BS_INLINE __m512 reduce16x16(const __m512 v[16]) {
+    __m512 t[8], u[4], w[2];
+    BS_UNROLL
+    for (int i = 0; i < 8; i++) {
+        t[i] = _mm512_add_ps(_mm512_unpacklo_ps(v[2 * i], v[2 * i + 1]), _mm512_unpackhi_ps(v[2 * i], v[2 * i + 1]));
+    }
+    BS_UNROLL
+    for (int i = 0; i < 4; i++) {
+        __m512d a = _mm512_castps_pd(t[2 * i]), b = _mm512_castps_pd(t[2 * i + 1]);
+        u[i] = _mm512_add_ps(_mm512_castpd_ps(_mm512_unpacklo_pd(a, b)), _mm512_castpd_ps(_mm512_unpackhi_pd(a, b)));
+    }
+    BS_UNROLL
+    for (int i = 0; i < 2; i++) {
+        w[i] = _mm512_add_ps(_mm512_shuffle_f32x4(u[2 * i], u[2 * i + 1], 0x88),
+                             _mm512_shuffle_f32x4(u[2 * i], u[2 * i + 1], 0xDD));
+    }
+    return _mm512_add_ps(_mm512_shuffle_f32x4(w[0], w[1], 0x88), _mm512_shuffle_f32x4(w[0], w[1], 0xDD));
+}
+
+/* AVX-512: as scores8 with 16 lanes and 16 positions at a time. */
 BS_AVX512 BS_INLINE void scores16(int NH, const float *q, int hd, const uint16_t *const *k_rows, int np,
                                   float scale, float *s) {
-    for (int p = 0; p < np; p++) {
-        __m512 acc[BS_ATTN_GROUP];
-        for (int h = 0; h < NH; h++) acc[h] = _mm512_setzero_ps();
-        for (int d = 0; d < hd; d += 16) {
-            __m512 k = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(k_rows[p] + d)));
-            for (int h = 0; h < NH; h++) acc[h] = _mm512_fmadd_ps(_mm512_loadu_ps(q + h * hd + d), k, acc[h]);
+    for (int p0 = 0; p0 < np; p0 += 16) {
+        __m512 acc[BS_ATTN_GROUP][16];
+        for (int i = 0; i < 16; i++) {
+            __m512 dot[BS_ATTN_GROUP];
+            BS_UNROLL
+            for (int h = 0; h < NH; h++) dot[h] = _mm512_setzero_ps();
+            for (int d = 0; p0 + i < np && d < hd; d += 16) {
+                __m512 k = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(k_rows[p0 + i] + d)));
+                BS_UNROLL
+                for (int h = 0; h < NH; h++) dot[h] = _mm512_fmadd_ps(_mm512_loadu_ps(q + h * hd + d), k, dot[h]);
+            }
+            BS_UNROLL
+            for (int h = 0; h < NH; h++) acc[h][i] = dot[h];
         }
-        for (int h = 0; h < NH; h++) s[h * BS_ATTN_TILE + p] = scale * bs_hsum16(acc[h]);
+        BS_UNROLL
+        for (int h = 0; h < NH; h++) {
+            _mm512_storeu_ps(s + h * BS_ATTN_TILE + p0, _mm512_mul_ps(_mm512_set1_ps(scale), reduce16x16(acc[h])));
+        }
     }
 }
 

@@ -4,10 +4,12 @@
  * accumulator, acc = fma(w_k, x_k, acc) over the column chunks k = 0, 1, ... in order (a last
  * partial chunk of a float type has zeros in its missing lanes), then bs_hsum16. The weight
  * vectors w_k come from deq_unit, whichever path asks for them. Two paths share this contract:
- *   - the single-token path (GEMV) dequantises a few rows in registers and streams them past one
- *     token, for ntok below BATCH_MIN_TOKENS;
- *   - the batched path dequantises TILE_ROWS rows into a float panel once, then runs a register
- *     tile of TILE_ROWS rows x TILE_TOKENS tokens over every token of the batch. */
+ *   - the single-token path (GEMV), for ntok below BATCH_MIN_TOKENS, dequantises GEMV_ROWS rows
+ *     in registers (enough independent accumulators to hide the FMA latency) against one token,
+ *     prefetching the next rows;
+ *   - the batched path dequantises TILE_ROWS rows into a float panel, then runs a register tile
+ *     of TILE_ROWS rows x TILE_TOKENS tokens over a chunk of tokens small enough to stay in L2;
+ *     the dequantisation is paid once per row and chunk, not per token. */
 #if defined(__x86_64__)
 
 #include <stdlib.h>
@@ -16,10 +18,12 @@
 
 enum {
     LANES = 16,
-    GEMV_ROWS = 4,        /* rows that share each x load in the single-token path */
+    GEMV_ROWS = 8,        /* rows that share each x load in the single-token path */
     TILE_ROWS = 4,        /* rows of the batched register tile */
     TILE_TOKENS = 6,      /* tokens of the batched register tile */
-    BATCH_MIN_TOKENS = 2  /* smallest ntok that takes the batched path */
+    BATCH_MIN_TOKENS = 2, /* smallest ntok that takes the batched path */
+    CHUNK_X_BYTES = 1 << 18 /* x bytes per token chunk of the batched path: it stays in L2 while
+                               every row tile of the range passes over it */
 };
 
 BS_INLINE int is_float_type(uint32_t t) { return t == BS_T_F32 || t == BS_T_F16 || t == BS_T_BF16; }
@@ -27,9 +31,6 @@ BS_INLINE int is_float_type(uint32_t t) { return t == BS_T_F32 || t == BS_T_F16 
 /* Vectors per dequantisation unit: a float type dequantises one vector (16 columns) at a time, a
  * quantised type one 32-value block or K-quant sub-block (2 vectors). */
 BS_INLINE int unit_vectors(uint32_t t) { return is_float_type(t) ? 1 : 2; }
-
-/* The f16 at p, broadcast. */
-BS_AVX512 BS_INLINE __m512 broadcast_half(const uint8_t *p) { return _mm512_set1_ps(_cvtsh_ss(bs_load_u16(p))); }
 
 /* 32 bytes (unsigned when !is_signed, else int8) as two vectors of floats, in order. */
 BS_AVX512 BS_INLINE void bytes32_to_floats(__m256i b, int is_signed, __m512 w[2]) {
@@ -43,11 +44,36 @@ BS_AVX512 BS_INLINE void bytes32_to_floats(__m256i b, int is_signed, __m512 w[2]
     }
 }
 
+/* The 16 bytes at p as 16 zero-extended dword lanes: the bytes are broadcast to the four 128-bit
+ * lanes by the load, and an in-lane byte shuffle moves byte n to dword n. */
+BS_AVX512 BS_INLINE __m512i bytes16_to_dwords(const uint8_t *p) {
+    const __m512i spread = _mm512_setr_epi32((int)0x80808000, (int)0x80808001, (int)0x80808002, (int)0x80808003,
+                                             (int)0x80808004, (int)0x80808005, (int)0x80808006, (int)0x80808007,
+                                             (int)0x80808008, (int)0x80808009, (int)0x8080800A, (int)0x8080800B,
+                                             (int)0x8080800C, (int)0x8080800D, (int)0x8080800E, (int)0x8080800F);
+    return _mm512_shuffle_epi8(_mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)p)), spread);
+}
+
+/* The half at p, broadcast as a float. */
+BS_AVX512 BS_INLINE __m512 broadcast_half(const uint8_t *p) {
+    return _mm512_broadcastss_ps(_mm_cvtph_ps(_mm_cvtsi32_si128(bs_load_u16(p))));
+}
+
+/* The two halves at p and p + 2, each broadcast as floats: one 32-bit load, one narrow
+ * conversion, two broadcasts. */
+BS_AVX512 BS_INLINE void broadcast_half_pair(const uint8_t *p, __m512 *first, __m512 *second) {
+    int32_t pair;
+    memcpy(&pair, p, sizeof pair);
+    __m128 both = _mm_cvtph_ps(_mm_cvtsi32_si128(pair));
+    *first = _mm512_broadcastss_ps(both);
+    *second = _mm512_broadcastss_ps(_mm_movehdup_ps(both));
+}
+
 /* The 32 nibbles of 16 bytes as floats: w[0] the low nibbles, w[1] the high nibbles. */
 BS_AVX512 BS_INLINE void nibbles16(const uint8_t *p, __m512 w[2]) {
-    __m128i raw = _mm_loadu_si128((const __m128i *)p), mask = _mm_set1_epi8(0x0F);
-    w[0] = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_and_si128(raw, mask)));
-    w[1] = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_and_si128(_mm_srli_epi16(raw, 4), mask)));
+    __m512i b = bytes16_to_dwords(p);
+    w[0] = _mm512_cvtepi32_ps(_mm512_and_si512(b, _mm512_set1_epi32(0x0F)));
+    w[1] = _mm512_cvtepi32_ps(_mm512_srli_epi32(b, 4));
 }
 
 /* Dequantises unit u of a row (columns u * 16 * unit_vectors(t) onward) into w, with the
@@ -70,7 +96,8 @@ BS_AVX512 BS_INLINE void deq_unit(uint32_t t, const uint8_t *row, int64_t u, __m
     }
     case BS_T_Q4_1: {
         const uint8_t *b = row + 20 * u;
-        __m512 d = broadcast_half(b), m = broadcast_half(b + 2);
+        __m512 d, m;
+        broadcast_half_pair(b, &d, &m);
         nibbles16(b + 4, w);
         w[0] = _mm512_fmadd_ps(w[0], d, m);
         w[1] = _mm512_fmadd_ps(w[1], d, m);
@@ -127,29 +154,37 @@ BS_AVX512 static __m512 deq_tail(uint32_t t, const uint8_t *row, int64_t c, int 
 }
 
 /* Single-token product of R consecutive rows (R <= GEMV_ROWS) starting at w: y[r] for r < R.
- * Each x chunk is loaded once for the R rows. */
+ * Each x chunk is loaded once for the R rows, and the same part of the next R rows is prefetched
+ * (an address that may lie past the matrix: a prefetch never faults). */
 BS_AVX512 BS_INLINE void gemv_rows(uint32_t t, int R, const uint8_t *w, int64_t row_bytes, int64_t cols,
                                    const float *x, float *y) {
     int nv = unit_vectors(t);
-    int64_t unit_cols = LANES * nv, units = cols / unit_cols;
+    int64_t unit_cols = LANES * nv, units = cols / unit_cols, unit_bytes = row_bytes / (units ? units : 1);
     int rest = (int)(cols - units * unit_cols);
     __m512 acc[GEMV_ROWS];
+    BS_UNROLL
     for (int r = 0; r < R; r++) acc[r] = _mm512_setzero_ps();
     for (int64_t u = 0; u < units; u++) {
         __m512 xv[2];
+        BS_UNROLL
         for (int c = 0; c < nv; c++) xv[c] = _mm512_loadu_ps(x + u * unit_cols + LANES * c);
+        BS_UNROLL
         for (int r = 0; r < R; r++) {
+            _mm_prefetch((const char *)((uintptr_t)w + (uintptr_t)((r + R) * row_bytes + u * unit_bytes)), _MM_HINT_T0);
             __m512 wv[2];
             deq_unit(t, w + r * row_bytes, u, wv);
+            BS_UNROLL
             for (int c = 0; c < nv; c++) acc[r] = _mm512_fmadd_ps(wv[c], xv[c], acc[r]);
         }
     }
     if (rest) {
         __m512 xv = _mm512_maskz_loadu_ps((__mmask16)((1u << rest) - 1u), x + units * unit_cols);
+        BS_UNROLL
         for (int r = 0; r < R; r++) {
             acc[r] = _mm512_fmadd_ps(deq_tail(t, w + r * row_bytes, units * unit_cols, rest), xv, acc[r]);
         }
     }
+    BS_UNROLL
     for (int r = 0; r < R; r++) y[r] = bs_hsum16(acc[r]);
 }
 
@@ -161,6 +196,7 @@ BS_AVX512 BS_INLINE void deq_row(uint32_t t, const uint8_t *row, int64_t cols, f
     for (int64_t u = 0; u < units; u++) {
         __m512 wv[2];
         deq_unit(t, row, u, wv);
+        BS_UNROLL
         for (int c = 0; c < nv; c++) _mm512_storeu_ps(dst + u * unit_cols + LANES * c, wv[c]);
     }
     if (rest) _mm512_storeu_ps(dst + units * unit_cols, deq_tail(t, row, units * unit_cols, rest));
@@ -197,28 +233,37 @@ typedef void (*tile_fn)(const float *, int64_t, int64_t, const float *, int64_t,
 BS_AVX512 BS_INLINE void tile(int T, const float *panel, int64_t row_len, int64_t cols, const float *x,
                               int64_t x_stride, float *y, int64_t y_stride, int nr) {
     __m512 acc[TILE_ROWS][TILE_TOKENS];
+    BS_UNROLL
     for (int r = 0; r < TILE_ROWS; r++)
+        BS_UNROLL
         for (int t = 0; t < T; t++) acc[r][t] = _mm512_setzero_ps();
     int64_t full = cols / LANES;
     int rest = (int)(cols % LANES);
     for (int64_t k = 0; k < full; k++) {
         __m512 wv[TILE_ROWS];
+        BS_UNROLL
         for (int r = 0; r < TILE_ROWS; r++) wv[r] = _mm512_load_ps(panel + r * row_len + LANES * k);
+        BS_UNROLL
         for (int t = 0; t < T; t++) {
             __m512 xv = _mm512_loadu_ps(x + t * x_stride + LANES * k);
+            BS_UNROLL
             for (int r = 0; r < TILE_ROWS; r++) acc[r][t] = _mm512_fmadd_ps(wv[r], xv, acc[r][t]);
         }
     }
     if (rest) {
         __mmask16 mask = (__mmask16)((1u << rest) - 1u);
         __m512 wv[TILE_ROWS];
+        BS_UNROLL
         for (int r = 0; r < TILE_ROWS; r++) wv[r] = _mm512_load_ps(panel + r * row_len + LANES * full);
+        BS_UNROLL
         for (int t = 0; t < T; t++) {
             __m512 xv = _mm512_maskz_loadu_ps(mask, x + t * x_stride + LANES * full);
+            BS_UNROLL
             for (int r = 0; r < TILE_ROWS; r++) acc[r][t] = _mm512_fmadd_ps(wv[r], xv, acc[r][t]);
         }
     }
     for (int r = 0; r < nr; r++)
+        BS_UNROLL
         for (int t = 0; t < T; t++) y[t * y_stride + r] = bs_hsum16(acc[r][t]);
 }
 
@@ -258,15 +303,20 @@ void bs_matmul_avx512(uint32_t type, const uint8_t *w, int64_t row_bytes, int64_
         return;
     }
     static const tile_fn tiles[TILE_TOKENS + 1] = {NULL, tile1, tile2, tile3, tile4, tile5, tile6};
-    for (int64_t r0 = row_begin; r0 < row_end; r0 += TILE_ROWS) {
-        int nr = row_end - r0 < TILE_ROWS ? (int)(row_end - r0) : TILE_ROWS;
-        for (int r = 0; r < TILE_ROWS; r++) {
-            if (r < nr) dequantize(w + (r0 + r) * row_bytes, cols, panel + r * row_len);
-            else memset(panel + r * row_len, 0, (size_t)row_len * sizeof(float));
-        }
-        for (int64_t t0 = 0; t0 < ntok; t0 += TILE_TOKENS) {
-            int nt = ntok - t0 < TILE_TOKENS ? (int)(ntok - t0) : TILE_TOKENS;
-            tiles[nt](panel, row_len, cols, x + t0 * x_stride, x_stride, y + t0 * y_stride + r0, y_stride, nr);
+    int64_t chunk = CHUNK_X_BYTES / (cols * (int64_t)sizeof(float)) / TILE_TOKENS * TILE_TOKENS;
+    if (chunk < TILE_TOKENS) chunk = TILE_TOKENS;
+    for (int64_t c0 = 0; c0 < ntok; c0 += chunk) {
+        int64_t c1 = ntok - c0 < chunk ? ntok : c0 + chunk;
+        for (int64_t r0 = row_begin; r0 < row_end; r0 += TILE_ROWS) {
+            int nr = row_end - r0 < TILE_ROWS ? (int)(row_end - r0) : TILE_ROWS;
+            for (int r = 0; r < TILE_ROWS; r++) {
+                if (r < nr) dequantize(w + (r0 + r) * row_bytes, cols, panel + r * row_len);
+                else memset(panel + r * row_len, 0, (size_t)row_len * sizeof(float));
+            }
+            for (int64_t t0 = c0; t0 < c1; t0 += TILE_TOKENS) {
+                int nt = c1 - t0 < TILE_TOKENS ? (int)(c1 - t0) : TILE_TOKENS;
+                tiles[nt](panel, row_len, cols, x + t0 * x_stride, x_stride, y + t0 * y_stride + r0, y_stride, nr);
+            }
         }
     }
     free(panel);

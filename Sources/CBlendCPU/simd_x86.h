@@ -9,6 +9,13 @@
 #define BS_AVX2 __attribute__((target("avx2,fma,f16c")))
 #define BS_AVX512 __attribute__((target("avx512f,avx512bw,avx2,fma,f16c")))
 #define BS_INLINE static inline __attribute__((always_inline))
+/* Fully unrolls the next loop, whose trip count is a compile-time constant (a tile dimension), so
+ * that its accumulators stay in registers. */
+#if defined(__clang__)
+#define BS_UNROLL _Pragma("unroll")
+#else
+#define BS_UNROLL
+#endif
 
 /* Sum of the 8 lanes in a fixed order: (l + l+4), then (0 + 2, 1 + 3), then (0 + 1). Every
  * AVX2 kernel reduces with this, so a result never depends on which loop produced it. */

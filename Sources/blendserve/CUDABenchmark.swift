@@ -71,17 +71,8 @@ enum CUDABenchmark {
                 + share)
         }
         let workload = EngineBenchmark.chatWorkload(encoder, requests: settings.requests)
-        var batch: [String: Any] = [:]
-        for policy in settings.policies {
-            let job = try await EngineBenchmark.batchJob(model, workload, policy: policy, maxBatchTokens: settings.maxBatchTokens, make)
-            batch[policy] = job
-            if !json {
-                print(String(format: "  batch job, %@ (%d chat requests, %d prompt + %d generated tokens): %.1f tokens/s in %@",
-                             policy, settings.requests, job["prompt_tokens"] as! Int, job["generated_tokens"] as! Int,
-                             job["tokens_per_second"] as! Double, Output.duration(job["seconds"] as! Double)))
-            }
-        }
-        results["batch"] = batch
+        results["batch"] = try await EngineBenchmark.batchJobs(model, workload, policies: settings.policies,
+                                                               maxBatchTokens: settings.maxBatchTokens, make, json: json)
         return results
     }
 

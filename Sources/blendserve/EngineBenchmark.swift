@@ -33,29 +33,52 @@ enum EngineBenchmark {
     }
 
     /// `requests` chat requests in the model's template (its default system message included),
-    /// each asking about a different topic, each answering exactly 128 tokens.
+    /// each asking about a different topic with a few sentences of background (about 128 prompt
+    /// tokens, like llama-batched-bench's `-npp 128`), each answering exactly 128 tokens.
     static func chatWorkload(_ encoder: ChatPromptEncoder, requests: Int) -> Workload {
+        let background = [
+            "People have studied this for centuries, and the answer is still debated in places.",
+            "Many textbooks simplify the story, which leaves out the parts that surprise readers most.",
+            "The details changed a great deal between the old world and the industrial age.",
+            "Some of the changes were slow and others happened within a single generation.",
+            "Local customs, weather and trade all played a part in how things turned out.",
+            "Museums keep records that show the differences from one decade to the next.",
+            "Children often ask about it, so clear and friendly explanations are valuable.",
+            "Experts disagree about which single cause mattered the most over the long run.",
+        ]
         let subjects = ["the moon", "bread", "rivers", "a violin", "winter", "bees", "glass", "the ocean", "trains",
                         "a garden", "clouds", "chess", "paper", "volcanoes", "coffee", "maps"]
         let asks = ["Explain in simple words how", "Write a short poem about how", "List three surprising facts about how",
                     "Describe for a child how", "Give a brief history of how", "Summarise what scientists know about how"]
         var workload = Workload()
         for i in 0..<requests {
-            let question = "\(asks[i % asks.count]) \(subjects[(i / asks.count) % subjects.count]) changed over time (question \(i))."
+            let context = (0..<4).map { background[(i + 3 * $0) % background.count] }.joined(separator: " ")
+            let question = "\(asks[i % asks.count]) \(subjects[(i / asks.count) % subjects.count]) changed over time (question \(i)). \(context)"
             workload.append(id: "chat-\(i)", prompt: encoder.encode(chat: [ChatMessage(role: "user", content: question)]),
                             maxNewTokens: 128)
         }
         return workload
     }
 
-    /// The batch job under `policy`: prompt and generated tokens, seconds, tokens per second.
-    static func batchJob(_ model: LlamaModel, _ workload: Workload, policy: String, maxBatchTokens: Int,
-                         _ make: MakeEngine) async throws -> [String: Any] {
-        let run = try await time(model, workload, policy: policy, maxBatchTokens: maxBatchTokens, make)
-        let generated = run.results.reduce(0) { $0 + $1.generatedTokens }
-        let tokens = workload.totalPromptTokens + generated
-        return ["prompt_tokens": workload.totalPromptTokens, "generated_tokens": generated, "seconds": run.seconds,
-                "tokens_per_second": Double(tokens) / run.seconds, "failed": run.results.filter { $0.error != nil }.count]
+    /// The batch job under each policy, printed as it finishes unless `json`: prompt and generated
+    /// tokens, seconds, tokens per second, failed requests, by policy.
+    static func batchJobs(_ model: LlamaModel, _ workload: Workload, policies: [String], maxBatchTokens: Int,
+                          _ make: MakeEngine, json: Bool) async throws -> [String: Any] {
+        var jobs: [String: Any] = [:]
+        for policy in policies {
+            let run = try await time(model, workload, policy: policy, maxBatchTokens: maxBatchTokens, make)
+            let generated = run.results.reduce(0) { $0 + $1.generatedTokens }
+            let tokens = workload.totalPromptTokens + generated
+            jobs[policy] = ["prompt_tokens": workload.totalPromptTokens, "generated_tokens": generated, "seconds": run.seconds,
+                            "tokens_per_second": Double(tokens) / run.seconds,
+                            "failed": run.results.filter { $0.error != nil }.count]
+            if !json {
+                print(String(format: "  batch job, %@ (%d chat requests, %d prompt + %d generated tokens): %.1f tokens/s in %@",
+                             policy, workload.count, workload.totalPromptTokens, generated, Double(tokens) / run.seconds,
+                             Output.duration(run.seconds)))
+            }
+        }
+        return jobs
     }
 
     /// Runs the workload on a fresh engine (made with no tokenizer, so no end-of-generation stop:

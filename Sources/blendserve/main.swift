@@ -14,6 +14,7 @@ Commands:
   compare    Run several policies (and execution modes) side by side; table, plot, timeline.
   sweep      Run the sensitivity grid (density x sharing) for a policy against a baseline.
   bench      Run the package's performance benchmarks (use a release build).
+  run        Run an OpenAI batch file (completions, chat) to an output and an error file.
 
 Run 'blendserve <command> --help' for a command's options.
 Documentation: Docs/README.md.
@@ -32,6 +33,7 @@ let commands: [String: Subcommand] = [
     "simulate": Subcommand(help: SimulateCommand.help, run: SimulateCommand.run),
     "sweep": Subcommand(help: SweepCommand.help, run: SweepCommand.run),
     "compare": Subcommand(help: CompareCommand.help, run: CompareCommand.run),
+    "run": Subcommand(help: RunCommand.help, run: RunCommand.run),
 ]
 
 let arguments = Array(CommandLine.arguments.dropFirst())

@@ -44,4 +44,14 @@ extension XCTestCase {
     func temporaryFile(_ name: String) -> String {
         FileManager.default.temporaryDirectory.appendingPathComponent("blendserve-tests-\(getpid())-\(name)").path
     }
+
+    /// Writes `lines` to `path`, each ending in a newline.
+    func write(_ lines: [String], to path: String) throws {
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: path))
+    }
+
+    /// Removes files, ignoring those that do not exist.
+    func remove(_ paths: String...) {
+        for path in paths { try? FileManager.default.removeItem(atPath: path) }
+    }
 }

@@ -8,7 +8,7 @@ final class ToolTests: XCTestCase {
         let top = try run(["--help"])
         XCTAssertEqual(top.status, 0)
         XCTAssertTrue(top.stdout.contains("workload"))
-        for command in ["workload", "analyze", "bench", "simulate", "compare"] {
+        for command in ["workload", "analyze", "bench", "simulate", "compare", "run"] {
             let help = try run([command, "--help"])
             XCTAssertEqual(help.status, 0, command)
             XCTAssertTrue(help.stdout.hasPrefix("Usage: blendserve \(command)"), command)

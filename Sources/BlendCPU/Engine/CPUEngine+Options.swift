@@ -7,7 +7,8 @@ extension CPUEngine {
         public var blockSize: Int
         /// Bytes of KV cache (keys and values as halves, all layers); rounded down to whole blocks.
         public var kvCacheBytes: Int
-        /// Bytes of the host tier that swapped-out sequences move to (0 for none).
+        /// Bytes of the host tier that swapped-out sequences move to (0 for none); reserved lazily,
+        /// so untouched host blocks cost no memory.
         public var hostCacheBytes: Int
         /// Tokens one step may compute (prefill chunks plus decode tokens).
         public var maxTokensPerStep: Int
@@ -21,7 +22,7 @@ extension CPUEngine {
 
         /// Creates options; the defaults suit the 135M default model on a small machine.
         /// - Complexity: O(1).
-        public init(blockSize: Int = 16, kvCacheBytes: Int = 2 << 30, hostCacheBytes: Int = 0,
+        public init(blockSize: Int = 16, kvCacheBytes: Int = 2 << 30, hostCacheBytes: Int = 1 << 30,
                     maxTokensPerStep: Int = 512, maxSequencesPerStep: Int = 256,
                     threads: Int = ProcessInfo.processInfo.activeProcessorCount, instructionSet: Int32? = nil) {
             self.blockSize = blockSize

@@ -28,7 +28,6 @@ final class ForwardPass {
     private var gate: [Float]
     private var up: [Float]
     private var ropeTable: [Float]
-    private var scores: [Float]
     private var keyHalves: [UInt16]
     /// `logitTokens.count × vocabularySize` logits of the last call.
     private(set) var logits: [Float]
@@ -51,7 +50,6 @@ final class ForwardPass {
         gate = [Float](repeating: 0, count: maxTokens * c.feedForwardLength)
         up = gate
         ropeTable = [Float](repeating: 0, count: maxTokens * c.ropeDimensions)
-        scores = [Float](repeating: 0, count: self.threads * c.contextLength)
         keyHalves = [UInt16](repeating: 0, count: 2 * c.kvDim)
         logits = [Float](repeating: 0, count: maxLogits * c.vocabularySize)
     }
@@ -101,19 +99,16 @@ final class ForwardPass {
             value.withUnsafeBufferPointer { bs_f32_to_f16(isa, $0.baseAddress! + t * kvDim, values + offset, Int64(kvDim)) }
         }
         let scale = 1 / Float(c.headDim).squareRoot()
-        let context = c.contextLength
         query.withUnsafeBufferPointer { query in
             attention.withUnsafeMutableBufferPointer { attention in
-                scores.withUnsafeMutableBufferPointer { scores in
-                    let q = query.baseAddress!, out = attention.baseAddress!, scratch = scores.baseAddress!
-                    parallel(count) { thread, range in
-                        for t in range {
-                            let table = batch.blockTables[Int(batch.sequenceOfToken[t])]
-                            table.withUnsafeBufferPointer { table in
-                                bs_attention(isa, q + t * dim, Int32(c.heads), Int32(c.kvHeads), Int32(c.headDim),
-                                             keys, values, table.baseAddress!, Int32(blockSize),
-                                             Int64(batch.positions[t]) + 1, scale, scratch + thread * context, out + t * dim)
-                            }
+                let q = query.baseAddress!, out = attention.baseAddress!
+                parallel(count) { range in
+                    for t in range {
+                        let table = batch.blockTables[Int(batch.sequenceOfToken[t])]
+                        table.withUnsafeBufferPointer { table in
+                            bs_attention(isa, q + t * dim, Int32(c.heads), Int32(c.kvHeads), Int32(c.headDim),
+                                         keys, values, table.baseAddress!, Int32(blockSize),
+                                         Int64(batch.positions[t]) + 1, scale, out + t * dim)
                         }
                     }
                 }
@@ -173,7 +168,7 @@ final class ForwardPass {
         input.withUnsafeBufferPointer { input in
             out.withUnsafeMutableBufferPointer { out in
                 let x = input.baseAddress!, y = out.baseAddress!
-                parallel(w.rows) { _, rows in
+                parallel(w.rows) { rows in
                     bs_matmul(isa, w.type.rawValue, w.base, Int64(w.columns), Int64(rows.lowerBound), Int64(rows.upperBound),
                               x, Int64(w.columns), Int64(count), y, Int64(w.rows))
                 }
@@ -225,16 +220,16 @@ final class ForwardPass {
     }
 
     /// Splits `0 ..< count` into one contiguous range per thread and runs `body` on each.
-    private func parallel(_ count: Int, _ body: (Int, Range<Int>) -> Void) {
+    private func parallel(_ count: Int, _ body: (Range<Int>) -> Void) {
         let parts = min(threads, count)
         guard parts > 1 else {
-            if count > 0 { body(0, 0..<count) }
+            if count > 0 { body(0..<count) }
             return
         }
         // Each part touches disjoint outputs; the closure only reads the shared inputs.
         nonisolated(unsafe) let body = body
         DispatchQueue.concurrentPerform(iterations: parts) { part in
-            body(part, count * part / parts ..< count * (part + 1) / parts)
+            body(count * part / parts ..< count * (part + 1) / parts)
         }
     }
 }

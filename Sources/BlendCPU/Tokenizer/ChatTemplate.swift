@@ -176,14 +176,19 @@ public struct ChatTemplate: Sendable, Equatable {
         return text
     }
 
-    /// The text between the quotes that follow `marker`, as in `date_string = "26 Jul 2024"`.
+    /// The text between the quotes that follow the first occurrence of `marker` that a string
+    /// literal follows, as in `date_string = "26 Jul 2024"` (Llama 3.2 first assigns
+    /// `strftime_now(...)`, which is skipped).
     private static func quotedValue(after marker: String, in template: String) -> String? {
-        guard let found = template.range(of: marker) else { return nil }
-        let rest = template[found.upperBound...]
-        guard let quote = rest.first, quote == "\"" || quote == "'" else { return nil }
-        let body = rest.dropFirst()
-        guard let close = body.firstIndex(of: quote) else { return nil }
-        return String(body[..<close])
+        var searchStart = template.startIndex
+        while let found = template.range(of: marker, range: searchStart..<template.endIndex) {
+            searchStart = found.upperBound
+            let rest = template[found.upperBound...]
+            guard let quote = rest.first, quote == "\"" || quote == "'" else { continue }
+            let body = rest.dropFirst()
+            if let close = body.firstIndex(of: quote) { return String(body[..<close]) }
+        }
+        return nil
     }
 
     /// Resolves the backslash escapes of a Jinja string literal (`\n`, `\t`, `\r`, `\\`, `\'`, `\"`).

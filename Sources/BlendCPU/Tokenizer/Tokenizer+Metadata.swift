@@ -38,7 +38,7 @@ extension Tokenizer {
                 return type
             }
         }
-        let bosID = try Self.tokenID(metadata, TokenizerMetadataKey.bosID)
+        let bosID = try Self.tokenID(metadata, TokenizerMetadataKey.bosID, below: tokens.count)
         var addsBOS = preTokenizer.addsBOSByDefault
         if let value = metadata[TokenizerMetadataKey.addBOS] {
             guard let flag = value.boolValue else {
@@ -46,9 +46,11 @@ extension Tokenizer {
             }
             addsBOS = flag
         }
-        let extra = try [TokenizerMetadataKey.eotID, TokenizerMetadataKey.eomID].compactMap { try Self.tokenID(metadata, $0) }
+        let extra = try [TokenizerMetadataKey.eotID, TokenizerMetadataKey.eomID].compactMap {
+            try Self.tokenID(metadata, $0, below: tokens.count)
+        }
         try self.init(tokens: tokens, types: types, merges: merges, preTokenizer: preTokenizer,
-                      bosID: bosID, eosID: try Self.tokenID(metadata, TokenizerMetadataKey.eosID),
+                      bosID: bosID, eosID: try Self.tokenID(metadata, TokenizerMetadataKey.eosID, below: tokens.count),
                       addsBOS: addsBOS, extraEndOfGenerationIDs: extra)
     }
 
@@ -67,10 +69,13 @@ extension Tokenizer {
     }
 
     /// An optional token id; a negative id means "none" (how some converters write an absent token).
-    private static func tokenID(_ metadata: [String: GGUFValue], _ key: String) throws -> Int32? {
+    private static func tokenID(_ metadata: [String: GGUFValue], _ key: String, below vocabularySize: Int) throws -> Int32? {
         guard let value = metadata[key] else { return nil }
         guard let id = value.intValue, let narrow = Int32(exactly: id) else {
             throw TokenizerError.badValue(key: key, reason: "expected a 32-bit integer")
+        }
+        guard narrow < vocabularySize else {
+            throw TokenizerError.badValue(key: key, reason: "id \(id) is not below the vocabulary size \(vocabularySize)")
         }
         return narrow < 0 ? nil : narrow
     }

@@ -53,8 +53,9 @@ public struct Tokenizer: Sendable {
     ///   - eosID: the end-of-sequence token.
     ///   - addsBOS: whether encoding starts with `bosID` (which must then be given).
     ///   - extraEndOfGenerationIDs: more tokens that end a generation (end of turn, end of message).
-    /// - Throws: ``TokenizerError/badValue(key:reason:)`` naming the GGUF key of a malformed array,
-    ///   an id out of range, or ``TokenizerError/missingKey(_:)`` when `addsBOS` has no `bosID`.
+    /// - Throws: ``TokenizerError/badValue(key:reason:)`` naming the GGUF key of a malformed array
+    ///   or of an id out of range (`tokenizer.ggml.eot_token_id` for `extraEndOfGenerationIDs`), or
+    ///   ``TokenizerError/missingKey(_:)`` when `addsBOS` has no `bosID`.
     /// - Complexity: O(V + M) expected, for V tokens and M merges.
     public init(tokens: [String], types: [TokenType]? = nil, merges: [String], preTokenizer: PreTokenizer,
                 bosID: Int32? = nil, eosID: Int32? = nil, addsBOS: Bool = false,
@@ -71,7 +72,7 @@ public struct Tokenizer: Sendable {
         }
         for id in extraEndOfGenerationIDs where !tokens.indices.contains(Int(id)) {
             throw TokenizerError.badValue(key: TokenizerMetadataKey.eotID,
-                                          reason: "id \(id) is not below the vocabulary size \(tokens.count)")
+                                          reason: "end-of-generation id \(id) is not below the vocabulary size \(tokens.count)")
         }
         if addsBOS && bosID == nil { throw TokenizerError.missingKey(TokenizerMetadataKey.bosID) }
 
@@ -198,7 +199,9 @@ public struct Tokenizer: Sendable {
             var plainStart = 0
             var index = 0
             if !matcher.isEmpty {
-                while index < bytes.count {
+                while true {
+                    index = matcher.nextCandidate(in: bytes, from: index)
+                    guard index < bytes.count else { break }
                     guard let match = matcher.longestMatch(in: bytes, at: index) else {
                         index += 1
                         continue

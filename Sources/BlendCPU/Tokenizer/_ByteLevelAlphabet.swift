@@ -5,7 +5,7 @@
 /// take the scalars 256, 257, ... 323.
 enum ByteLevelAlphabet {
     /// The scalar value that stands for each byte.
-    static let scalarOfByte: [UInt32] = {
+    private static let scalarOfByte: [UInt32] = {
         var table = [UInt32](repeating: 0, count: 256)
         var next: UInt32 = 256
         for byte in 0..<256 {

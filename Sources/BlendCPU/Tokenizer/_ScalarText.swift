@@ -17,33 +17,56 @@ struct ScalarText {
     /// Replaces the contents with the scalars of valid UTF-8 bytes (a Swift string's bytes).
     /// - Complexity: O(n) in the number of bytes.
     mutating func load(_ bytes: UnsafeBufferPointer<UInt8>) {
-        values.removeAll(keepingCapacity: true)
-        classes.removeAll(keepingCapacity: true)
-        byteOffsets.removeAll(keepingCapacity: true)
-        var index = 0
-        while index < bytes.count {
-            let lead = UInt32(bytes[index])
-            let value: UInt32
-            let length: Int
-            if lead < 0x80 {
-                value = lead
-                length = 1
-            } else if lead < 0xE0 {
-                value = (lead & 0x1F) << 6 | UInt32(bytes[index + 1] & 0x3F)
-                length = 2
-            } else if lead < 0xF0 {
-                value = (lead & 0x0F) << 12 | UInt32(bytes[index + 1] & 0x3F) << 6 | UInt32(bytes[index + 2] & 0x3F)
-                length = 3
-            } else {
-                value = (lead & 0x07) << 18 | UInt32(bytes[index + 1] & 0x3F) << 12
-                    | UInt32(bytes[index + 2] & 0x3F) << 6 | UInt32(bytes[index + 3] & 0x3F)
-                length = 4
+        // A text has at most one scalar per byte: size the buffers for that, fill them, then trim.
+        let capacity = bytes.count
+        Self.resize(&values, capacity, 0)
+        Self.resize(&classes, capacity, 0)
+        Self.resize(&byteOffsets, capacity + 1, 0)
+        var count = 0
+        values.withUnsafeMutableBufferPointer { values in
+            classes.withUnsafeMutableBufferPointer { classes in
+                byteOffsets.withUnsafeMutableBufferPointer { byteOffsets in
+                    var index = 0
+                    while index < bytes.count {
+                        let lead = UInt32(bytes[index])
+                        let value: UInt32
+                        let length: Int
+                        if lead < 0x80 {
+                            value = lead
+                            length = 1
+                        } else if lead < 0xE0 {
+                            value = (lead & 0x1F) << 6 | UInt32(bytes[index + 1] & 0x3F)
+                            length = 2
+                        } else if lead < 0xF0 {
+                            value = (lead & 0x0F) << 12 | UInt32(bytes[index + 1] & 0x3F) << 6
+                                | UInt32(bytes[index + 2] & 0x3F)
+                            length = 3
+                        } else {
+                            value = (lead & 0x07) << 18 | UInt32(bytes[index + 1] & 0x3F) << 12
+                                | UInt32(bytes[index + 2] & 0x3F) << 6 | UInt32(bytes[index + 3] & 0x3F)
+                            length = 4
+                        }
+                        values[count] = value
+                        classes[count] = ScalarClass.of(value)
+                        byteOffsets[count] = index
+                        count += 1
+                        index += length
+                    }
+                    byteOffsets[count] = bytes.count
+                }
             }
-            values.append(value)
-            classes.append(ScalarClass.of(value))
-            byteOffsets.append(index)
-            index += length
         }
-        byteOffsets.append(bytes.count)
+        values.removeLast(capacity - count)
+        classes.removeLast(capacity - count)
+        byteOffsets.removeLast(capacity - count)
+    }
+
+    /// Makes `array` hold `count` elements, keeping its storage.
+    private static func resize<Element>(_ array: inout [Element], _ count: Int, _ filler: Element) {
+        if array.count > count {
+            array.removeLast(array.count - count)
+        } else {
+            array.append(contentsOf: repeatElement(filler, count: count - array.count))
+        }
     }
 }

@@ -33,6 +33,17 @@ struct SpecialTokenMatcher: Sendable {
         }
     }
 
+    /// The first position from `start` whose byte starts some token, or `bytes.count`.
+    /// - Complexity: O(distance).
+    @inline(__always)
+    func nextCandidate(in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        startsToken.withUnsafeBufferPointer { startsToken in
+            var index = start
+            while index < bytes.count, !startsToken[Int(bytes[index])] { index += 1 }
+            return index
+        }
+    }
+
     /// The longest token whose text starts at `start`, or nil.
     /// - Complexity: O(L × fan-out) where L is the longest token's length.
     @inline(__always)

@@ -1,3 +1,4 @@
+import BlendCore
 import Foundation
 import XCTest
 @testable import BlendCPU
@@ -40,7 +41,7 @@ final class GGUFFuzzTests: XCTestCase {
     func testRandomDamageToASmallFileParsesOrThrows() throws {
         let seed: UInt64 = 0x5EED_6667
         print("GGUFFuzzTests small-file damage seed: \(seed)")
-        var generator = SplitMix(state: seed)
+        var generator = SeededGenerator(seed: seed)
         let original = try Self.smallFile()
         var parsed = 0
         var rejected = 0
@@ -62,7 +63,7 @@ final class GGUFFuzzTests: XCTestCase {
 
     /// Changes 1 to 4 bytes in `region`: a flipped bit, a random byte, 0x00 or 0xFF. Returns what
     /// it did, for failure messages.
-    static func damage(_ bytes: inout [UInt8], in region: Range<Int>, using generator: inout SplitMix) -> String {
+    static func damage(_ bytes: inout [UInt8], in region: Range<Int>, using generator: inout SeededGenerator) -> String {
         var done: [String] = []
         for _ in 0..<Int.random(in: 1...4, using: &generator) {
             let index = Int.random(in: region, using: &generator)

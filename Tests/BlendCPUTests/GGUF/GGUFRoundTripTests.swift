@@ -1,3 +1,4 @@
+import BlendCore
 import Foundation
 import XCTest
 @testable import BlendCPU
@@ -57,7 +58,7 @@ final class GGUFRoundTripTests: XCTestCase {
             if alignment != 32 {
                 try writer.add(key: "general.alignment", .uint32(UInt32(alignment)))
             }
-            var generator = SplitMix(state: 7)
+            var generator = SeededGenerator(seed: 7)
             var expected: [String: (GGMLType, [Int], [UInt8])] = [:]
             for (index, type) in GGMLType.allCases.enumerated() {
                 let dimensions = [type.blockElements * (index % 3 + 1), 3, 1, 2].prefix(index % 4 + 1)

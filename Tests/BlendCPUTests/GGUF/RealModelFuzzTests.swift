@@ -1,3 +1,4 @@
+import BlendCore
 import Foundation
 import XCTest
 @testable import BlendCPU
@@ -12,7 +13,7 @@ final class RealModelFuzzTests: XCTestCase {
         let dataOffset = try GGUFFile(owner: mapped, buffer: mapped.bytes, name: mapped.path).dataOffset
         let seed: UInt64 = 0x7E_0C47
         print("RealModelFuzzTests truncation seed: \(seed)")
-        var generator = SplitMix(state: seed)
+        var generator = SeededGenerator(seed: seed)
         let headerLengths = (0..<240).map { Int.random(in: dataOffset * $0 / 240..<dataOffset * ($0 + 1) / 240, using: &generator) }
         let dataLengths = (0..<60).map { step in
             Int.random(in: dataOffset + (mapped.bytes.count - dataOffset) * step / 60..<dataOffset
@@ -39,7 +40,7 @@ final class RealModelFuzzTests: XCTestCase {
         copy.copyMemory(from: mapped.bytes)
         let seed: UInt64 = 0xDA_4A6E
         print("RealModelFuzzTests damage seed: \(seed)")
-        var generator = SplitMix(state: seed)
+        var generator = SeededGenerator(seed: seed)
         // A third of the cases hit the preamble and first pairs, a third the tensor table at the
         // end of the header, a third anywhere in the header (mostly the vocabulary).
         let regions = [0..<4096, dataOffset - 16_384..<dataOffset, 0..<dataOffset]
@@ -69,7 +70,7 @@ final class RealModelFuzzTests: XCTestCase {
         XCTAssertGreaterThan(rejected, 50)
     }
 
-    private static func damaged(_ byte: UInt8, using generator: inout SplitMix) -> UInt8 {
+    private static func damaged(_ byte: UInt8, using generator: inout SeededGenerator) -> UInt8 {
         switch Int.random(in: 0..<4, using: &generator) {
         case 0: byte ^ 1 << UInt8.random(in: 0..<8, using: &generator)
         case 1: UInt8.random(in: 0...255, using: &generator)

@@ -1,3 +1,4 @@
+import BlendCore
 import XCTest
 @testable import BlendCPU
 
@@ -14,7 +15,7 @@ final class UTF8ValidationTests: XCTestCase {
     func testAgreesWithTheStandardLibraryOnRandomSequences() {
         let seed: UInt64 = 0x07F8
         print("UTF8ValidationTests seed: \(seed)")
-        var generator = SplitMix(state: seed)
+        var generator = SeededGenerator(seed: seed)
         let interesting: [UInt8] = [0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF, 0xE0,
                                     0xE1, 0xEC, 0xED, 0xEE, 0xEF, 0xF0, 0xF1, 0xF3, 0xF4, 0xF5, 0xFF]
         for _ in 0..<20_000 {

@@ -1,3 +1,4 @@
+import BlendCore
 import XCTest
 import BlendCPU
 import CBlendCPU
@@ -18,7 +19,7 @@ final class DequantizeTests: XCTestCase {
     func testRowsEqualTheRoundedReference() {
         for type in Kernels.types {
             let seed = UInt64(0xD0_0000) + UInt64(type.rawValue)
-            var rng = SeededRandom(seed: seed)
+            var rng = SeededGenerator(seed: seed)
             let count = 4 * 256
             let bytes = RandomBlocks.make(type, count: count, using: &rng)
             let expected = ReferenceDequantizer.dequantize(type, bytes, count: count)

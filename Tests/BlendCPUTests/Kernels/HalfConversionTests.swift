@@ -1,3 +1,4 @@
+import BlendCore
 import XCTest
 import CBlendCPU
 
@@ -40,7 +41,7 @@ final class HalfConversionTests: XCTestCase {
     /// overflow to infinity, NaNs quiet with the payload's top bits; every level gives the same bits.
     func testFloatsRoundToNearestEvenAtEveryLevel() {
         let seed: UInt64 = 0x4A1F
-        var rng = SeededRandom(seed: seed)
+        var rng = SeededGenerator(seed: seed)
         var floats: [Float] = [0, -0, .infinity, -.infinity, .nan, -.nan, .signalingNaN, .leastNonzeroMagnitude,
                                .greatestFiniteMagnitude, 65504, 65519.99, 65520, -65520, 65536, 1e6, 0x1p-14, 0x1p-24,
                                0x1p-25, 0x1.8p-25, 0x1.0000_02p-25, 0x1.8p-24, 0x1.4p-24, 1 + 0x1p-11, 1 + 0x1.8p-10,

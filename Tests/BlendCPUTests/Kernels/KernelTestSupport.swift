@@ -1,3 +1,4 @@
+import BlendCore
 import BlendCPU
 import CBlendCPU
 
@@ -30,7 +31,16 @@ enum Kernels {
     }
 
     /// Random floats in [-1, 1].
-    static func randomFloats(_ n: Int, using rng: inout SeededRandom) -> [Float] {
+    static func randomFloats(_ n: Int, using rng: inout SeededGenerator) -> [Float] {
         (0..<n).map { _ in Float.random(in: -1...1, using: &rng) }
+    }
+
+    /// nil when the arrays hold the same bits, else where and how they first differ.
+    static func firstBitDifference(_ got: ArraySlice<Float>, _ expected: ArraySlice<Float>) -> String? {
+        guard got.count == expected.count else { return "\(got.count) values instead of \(expected.count)" }
+        for (i, (a, b)) in zip(got, expected).enumerated() where a.bitPattern != b.bitPattern {
+            return "value \(i): \(a) instead of \(b)"
+        }
+        return nil
     }
 }

@@ -1,26 +1,12 @@
+import BlendCore
 import BlendCPU
-
-/// SplitMix64: a small seeded generator, so that a failing case replays from its printed seed.
-struct SeededRandom: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Valid random blocks of the supported types, with finite, modest values: block scales are
 /// halves of magnitude in [2^-10, 2^-4) (about 0.001 to 0.06) with a random sign, float types hold
 /// values below 2 in magnitude, and quants, K-quant scales and mins take every bit pattern.
 enum RandomBlocks {
     /// Bytes of `count` values (a whole number of blocks) of `type`.
-    static func make(_ type: GGMLType, count: Int, using rng: inout SeededRandom) -> [UInt8] {
+    static func make(_ type: GGMLType, count: Int, using rng: inout SeededGenerator) -> [UInt8] {
         precondition(count % type.blockElements == 0)
         var bytes = [UInt8]()
         bytes.reserveCapacity(count / type.blockElements * type.blockBytes)
@@ -57,19 +43,19 @@ enum RandomBlocks {
     }
 
     /// A block scale: a half of magnitude in [2^-10, 2^-4), either sign.
-    static func scale(using rng: inout SeededRandom) -> UInt16 {
+    static func scale(using rng: inout SeededGenerator) -> UInt16 {
         let sign: UInt16 = Bool.random(using: &rng) ? 0x8000 : 0
         return sign | UInt16.random(in: 5...10, using: &rng) << 10 | UInt16.random(in: 0...0x3FF, using: &rng)
     }
 
     /// A finite half with a random sign and a biased exponent in 0...maxExponent (0 gives zeros and
     /// subnormals; 15 is 2^0).
-    static func randomHalf(maxExponent: UInt16, using rng: inout SeededRandom) -> UInt16 {
+    static func randomHalf(maxExponent: UInt16, using rng: inout SeededGenerator) -> UInt16 {
         let sign: UInt16 = Bool.random(using: &rng) ? 0x8000 : 0
         return sign | UInt16.random(in: 0...maxExponent, using: &rng) << 10 | UInt16.random(in: 0...0x3FF, using: &rng)
     }
 
-    static func randomBytes(_ n: Int, using rng: inout SeededRandom) -> [UInt8] {
+    static func randomBytes(_ n: Int, using rng: inout SeededGenerator) -> [UInt8] {
         (0..<n).map { _ in UInt8.random(in: 0...255, using: &rng) }
     }
 

@@ -30,8 +30,11 @@ final class EngineAccuracyTests: XCTestCase {
                     let scale = row.map(abs).max()!
                     let error = zip(row, logits[position]).map { abs($0 - Double($1)) }.max()!
                     // Float32 arithmetic against float64, both with half-precision keys and values:
-                    // within 0.01% of the largest logit.
-                    XCTAssertLessThanOrEqual(error, 1e-4 * scale, "\(name), level \(level), position \(position)")
+                    // within 0.1% of the largest logit (float32 rounding alone stays near 1e-5, but
+                    // a key or value whose float32 and float64 values round to neighbouring halves
+                    // moves the logits by up to a few 1e-4). A wrong layout or head mapping is off
+                    // by tens of percent.
+                    XCTAssertLessThanOrEqual(error, 1e-3 * scale, "\(name), level \(level), position \(position)")
                 }
             }
         }

@@ -1,3 +1,4 @@
+import BlendCore
 import Foundation
 @testable import BlendCPU
 
@@ -23,7 +24,7 @@ struct TinyModel {
 
     /// The model as GGUF bytes.
     func bytes() throws -> [UInt8] {
-        var rng = SeededRandom(seed: seed)
+        var rng = SeededGenerator(seed: seed)
         var writer = GGUFWriter()
         let arch = architecture
         try writer.add(key: "general.architecture", .string(arch))

@@ -46,8 +46,10 @@ final class ChatTemplateTests: XCTestCase {
     }
 
     func testLlama31AlwaysOpensWithTheDatedSystemMessage() throws {
-        let template = try ChatTemplate(jinja: #"{{- bos_token }}{%- if not date_string is defined %}{%- set date_string = "26 Jul 2024" %}{%- endif %}{{- "<|start_header_id|>system<|end_header_id|>\n\n" }}{{- "Cutting Knowledge Date: December 2023\n" }}"#)
+        let template = try ChatTemplate(jinja: #"{{- bos_token }}{%- if not date_string is defined %}{%- if strftime_now is defined %}{%- set date_string = strftime_now("%d %b %Y") %}{%- else %}{%- set date_string = "26 Jul 2024" %}{%- endif %}{%- endif %}{{- "<|start_header_id|>system<|end_header_id|>\n\n" }}{{- "Cutting Knowledge Date: December 2023\n" }}"#)
         XCTAssertEqual(template.family, .llama31(todayDate: "26 Jul 2024"))
+        XCTAssertEqual(try ChatTemplate(jinja: #"<|start_header_id|>Cutting Knowledge Date{% set date_string = '1 Jan 2025' %}"#).family,
+                       .llama31(todayDate: "1 Jan 2025"))
         let header = "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nCutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\n"
         XCTAssertEqual(template.render([user]),
                        header + "<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n")

@@ -66,6 +66,8 @@ final class TokenizerMetadataTests: XCTestCase {
             (TokenizerMetadataKey.tokenTypes, .string("normal")),
             (TokenizerMetadataKey.bosID, .uint32(259)),
             (TokenizerMetadataKey.eosID, .string("2")),
+            (TokenizerMetadataKey.eomID, .int64(1 << 40)),
+            (TokenizerMetadataKey.eotID, .uint32(300)),
             (TokenizerMetadataKey.addBOS, .string("yes")),
         ]
         for (key, value) in cases {

@@ -31,6 +31,7 @@ final class TokenizerRoundTripTests: XCTestCase {
         let tokenizer = try SmolLM2Vocabulary.tokenizer()
         XCTAssertEqual(tokenizer.encode("a\u{4}b"), tokenizer.encode("a") + tokenizer.encode("b"))
         XCTAssertEqual(tokenizer.decode(tokenizer.encode("a\u{4}b")), "ab")
+        XCTAssertEqual(tokenizer.encode("\u{4}\u{4}\u{6}"), [])
     }
 
     func testTheLongestSpecialTokenWins() throws {

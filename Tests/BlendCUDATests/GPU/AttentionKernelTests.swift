@@ -95,11 +95,10 @@ final class AttentionKernelTests: XCTestCase {
         let scale = 1 / Double(Self.headDim).squareRoot(), group = Self.heads / Self.kvHeads
         for t in batch.tokens.indices {
             let sequence = Int(batch.sequenceOfToken[t]), positions = Int(batch.positions[t]) + 1
-            var cpu = [Float](repeating: 0, count: dim), scratch = [Float](repeating: 0, count: positions)
+            var cpu = [Float](repeating: 0, count: dim)
             let tokenQuery = Array(query[t * dim ..< (t + 1) * dim])
             bs_attention(Int32(BS_ISA_PORTABLE), tokenQuery, Int32(Self.heads), Int32(Self.kvHeads), Int32(Self.headDim),
-                         cpuKeys, cpuValues, tables[sequence], Int32(Self.blockSize), Int64(positions), Float(scale),
-                         &scratch, &cpu)
+                         cpuKeys, cpuValues, tables[sequence], Int32(Self.blockSize), Int64(positions), Float(scale), &cpu)
             for head in 0..<Self.heads {
                 let q = tokenQuery[head * Self.headDim ..< (head + 1) * Self.headDim]
                 var scores = (0..<positions).map { p in
