@@ -18,7 +18,7 @@ let package = Package(
         .target(name: "CBlendCPU"),
         .target(name: "BlendCPU", dependencies: ["BlendCore", "CBlendCPU"]),
         .target(name: "CBlendCUDA"),
-        .target(name: "BlendCUDA", dependencies: ["BlendCore", "CBlendCUDA"]),
+        .target(name: "BlendCUDA", dependencies: ["BlendCore", "BlendCPU", "CBlendCUDA"], exclude: ["Kernels/cuda"]),
         .executableTarget(
             name: "blendserve",
             dependencies: ["BlendCore", "BlendSchedulers", "BlendSim", "BlendCPU", "BlendCUDA"]
@@ -32,6 +32,8 @@ let package = Package(
         .testTarget(name: "BlendSimTests", dependencies: ["BlendSim", "BlendCore"]),
         .testTarget(name: "BlendSchedulersTests", dependencies: ["BlendSchedulers", "BlendCore", "BlendSim"]),
         .testTarget(name: "BlendCPUTests", dependencies: ["BlendCPU", "CBlendCPU", "BlendCore", "BlendSchedulers"]),
+        .testTarget(name: "BlendCUDATests",
+                    dependencies: ["BlendCUDA", "CBlendCUDA", "BlendCPU", "CBlendCPU", "BlendCore", "BlendSchedulers"]),
         .testTarget(name: "blendserveTests", dependencies: ["blendserve", "BlendCore"]),
     ],
     swiftLanguageModes: [.v6]

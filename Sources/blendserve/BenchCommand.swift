@@ -8,7 +8,7 @@ import Foundation
 enum BenchCommand {
     static let help = """
     Usage: blendserve bench [--suite S] [--requests N] [--seed S] [--model PATH] [--threads N]
-                            [--max-batch-tokens N] [--policies LIST] [--json]
+                            [--device N] [--max-batch-tokens N] [--policies LIST] [--json]
 
     Runs performance benchmarks; build with 'swift build -c release' (or 'swift run -c release')
     first, debug builds are 10-100x slower.
@@ -24,31 +24,36 @@ enum BenchCommand {
       cpu          the CPU engine on a real model: prompt processing (512 tokens), single-stream
                    decode (128 tokens), and a batch job of --requests chat requests (default 256)
                    answering 128 tokens each, in prompt + generated tokens per second
+      cuda         the same three measurements on the CUDA engine (needs an NVIDIA driver and GPU,
+                   and NVRTC), plus the memory bandwidth single-stream decoding achieves against
+                   the device's peak
       all          preprocess, scaling and reader (default)
 
     Options:
       --suite S      which suite to run (default all)
       --requests N   Trace#1 requests for preprocess and scaling (default 400000)
       --seed S       workload seed (default 1)
-      --model PATH   cpu: a llama-architecture GGUF file (default: SmolLM2-135M-Instruct, fetched
-                     on first use)
+      --model PATH   cpu, cuda: a llama-architecture GGUF file (default: SmolLM2-135M-Instruct,
+                     fetched on first use)
       --threads N    cpu: worker threads (default: the CPU count)
+      --device N     cuda: the GPU (default 0)
       --max-batch-tokens N
-                     cpu: tokens per engine step in the batch job (default 512)
-      --policies L   cpu: comma-separated policies for the batch job (default blendserve,fcfs)
+                     cpu, cuda: tokens per engine step in the batch job (default 512)
+      --policies L   cpu, cuda: comma-separated policies for the batch job (default blendserve,fcfs)
       --json         print results as JSON
       -h, --help     show this help
     """
 
     static func run(_ arguments: [String]) async throws -> Int32 {
-        let options = try CommandLineArguments(arguments, command: "bench", valued: ["suite", "requests", "seed", "model", "threads", "max-batch-tokens", "policies"], switches: ["json"])
+        let options = try CommandLineArguments(arguments, command: "bench", valued: ["suite", "requests", "seed", "model", "threads", "device", "max-batch-tokens", "policies"], switches: ["json"])
         _ = try options.requirePositionals(0, what: "")
         let suite = options.string("suite") ?? "all"
-        guard ["all", "preprocess", "scaling", "reader", "scheduler", "cpu"].contains(suite) else {
-            throw UsageError(description: "bench: --suite must be all, preprocess, scaling, reader, scheduler or cpu, got '\(suite)'")
+        guard ["all", "preprocess", "scaling", "reader", "scheduler", "cpu", "cuda"].contains(suite) else {
+            throw UsageError(description: "bench: --suite must be all, preprocess, scaling, reader, scheduler, cpu or cuda, got '\(suite)'")
         }
-        let requests = try options.integer("requests", default: suite == "cpu" ? 256 : 400_000,
-                                           in: suite == "cpu" ? 1 ... 100_000 : 1000 ... 10_000_000)!
+        let engineSuite = suite == "cpu" || suite == "cuda"
+        let requests = try options.integer("requests", default: engineSuite ? 256 : 400_000,
+                                           in: engineSuite ? 1 ... 100_000 : 1000 ... 10_000_000)!
         let seed = try options.seed("seed", default: 1)
         let json = options.flag("json")
         var results: [String: Any] = [:]
@@ -79,6 +84,16 @@ enum BenchCommand {
                 maxBatchTokens: try options.integer("max-batch-tokens", default: 512, in: 16 ... 65536)!,
                 policies: (options.string("policies") ?? "blendserve,fcfs").split(separator: ",").map(String.init))
             results["cpu"] = try await CPUBenchmark.run(settings, json: json)
+        }
+        if suite == "cuda" {
+            let device = try CUDABenchmark.device(try options.integer("device", default: 0, in: 0 ... 1024)!)
+            let settings = CUDABenchmark.Settings(
+                modelPath: try options.string("model") ?? ModelStore().resolveDefaultModel(log: { Output.error($0) }),
+                device: device,
+                requests: requests,
+                maxBatchTokens: try options.integer("max-batch-tokens", default: 512, in: 16 ... 65536)!,
+                policies: (options.string("policies") ?? "blendserve,fcfs").split(separator: ",").map(String.init))
+            results["cuda"] = try await CUDABenchmark.run(settings, json: json)
         }
         if suite == "all" || suite == "scaling" {
             results["scaling"] = try scaling(requests: requests, seed: seed, json: json)

@@ -5,8 +5,9 @@ import Foundation
 ///
 /// The random draw is a pure function of the request's seed and the position being sampled, so a
 /// request samples the same token wherever it runs, whatever it is batched with, and after a
-/// preemption that recomputes it.
-struct TokenSampler {
+/// preemption that recomputes it. Engines that sample elsewhere (on a GPU) use ``uniform(seed:position:)``
+/// to make the same draw.
+public struct TokenSampler {
     private var order: [Int32] = []
     private var weights: [Double] = []
 
@@ -59,7 +60,7 @@ struct TokenSampler {
     /// A uniform number in [0, 1) from the seed and the position: the first draw of the
     /// position's independent sub-stream of the seed.
     /// - Complexity: O(1).
-    static func uniform(seed: UInt64, position: Int) -> Double {
+    public static func uniform(seed: UInt64, position: Int) -> Double {
         var generator = SeededGenerator(seed: seed, stream: samplingStream, index: UInt64(truncatingIfNeeded: position))
         return Double(generator.next() >> 11) * 0x1p-53
     }
