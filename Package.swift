@@ -34,7 +34,7 @@ let package = Package(
         .testTarget(name: "BlendCPUTests", dependencies: ["BlendCPU", "CBlendCPU", "BlendCore", "BlendSchedulers"]),
         .testTarget(name: "BlendCUDATests",
                     dependencies: ["BlendCUDA", "CBlendCUDA", "BlendCPU", "CBlendCPU", "BlendCore", "BlendSchedulers"]),
-        .testTarget(name: "blendserveTests", dependencies: ["blendserve", "BlendCore"]),
+        .testTarget(name: "blendserveTests", dependencies: ["blendserve", "BlendCore", "BlendCUDA"]),
     ],
     swiftLanguageModes: [.v6]
 )

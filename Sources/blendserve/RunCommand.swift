@@ -47,7 +47,8 @@ enum RunCommand {
     must be token-id arrays (text and chat prompts need a model and go to the error file), no
     text is generated (the answers' content is empty), and completion_tokens is the simulated
     length: the line's output_len, else max_tokens, else up to the context (slow to simulate).
-    The cuda engine is not built into this tool yet.
+    --engine cuda runs the same model on an NVIDIA GPU (the driver and NVRTC are opened at run
+    time; see Docs/engines.md); without them it stops at once and names --engine cpu.
 
     Exit status: 0 when every request was answered, 1 when some input line was invalid, some
     request failed or a file could not be read or written, 2 for a usage error.

@@ -1,5 +1,6 @@
 import BlendCore
 import BlendCPU
+import BlendCUDA
 import BlendSim
 import Foundation
 
@@ -36,15 +37,49 @@ struct RunEngine {
         switch name {
         case "sim": return try simulator(options)
         case "cpu": return try cpu(options)
-        case "cuda": throw CommandFailure(description: "run: the CUDA engine is not built into this tool yet; --engine sim runs token-id prompts on the simulated GPU")
+        case "cuda": return try cuda(options)
         default: throw UsageError(description: "run: --engine must be one of \(names.joined(separator: ", ")), got '\(name)'")
         }
     }
 
-    /// The CPU engine on `--model` (default: SmolLM2-135M-Instruct, fetched on first use): text
-    /// and chat prompts through the model's tokenizer and chat template; requests without a seed
-    /// get one derived from their custom id, so a rerun or a resumed job samples the same text.
+    /// The CPU engine on `--model` (default: SmolLM2-135M-Instruct, fetched on first use).
     private static func cpu(_ options: CommandLineArguments) throws -> RunEngine {
+        var engineOptions = CPUEngine.Options()
+        engineOptions.threads = try options.integer("threads", default: engineOptions.threads, in: 1 ... 4096)!
+        engineOptions.maxTokensPerStep = try options.integer("max-batch-tokens", default: engineOptions.maxTokensPerStep,
+                                                             in: 16 ... 1 << 16)!
+        let hardware = cpuHardware(threads: engineOptions.threads, kvBytes: engineOptions.kvCacheBytes)
+        return try modelEngine(options, label: "cpu", detail: "\(engineOptions.threads) threads", hardware: hardware) {
+            model, tokenizer, sampling in
+            try CPUEngine(model: model, tokenizer: tokenizer, sampling: sampling, options: engineOptions)
+        }
+    }
+
+    /// The CUDA engine on `--model`; on a machine without a usable driver it fails at once, before
+    /// the model or any file is read, and names the CPU engine.
+    private static func cuda(_ options: CommandLineArguments) throws -> RunEngine {
+        if options.string("threads") != nil {
+            throw UsageError(description: "run: --threads applies to --engine cpu")
+        }
+        if case .unavailable(let reason) = CUDAEngine.availability() {
+            throw CommandFailure(description: "run: \(CUDAUnavailableError(reason: reason))")
+        }
+        var engineOptions = CUDAEngine.Options()
+        engineOptions.maxTokensPerStep = try options.integer("max-batch-tokens", default: engineOptions.maxTokensPerStep,
+                                                             in: 16 ... 1 << 16)!
+        return try modelEngine(options, label: "cuda", detail: "GPU \(engineOptions.device)", hardware: .a100_80GB) {
+            model, tokenizer, sampling in
+            try CUDAEngine(model: model, tokenizer: tokenizer, sampling: sampling, options: engineOptions)
+        }
+    }
+
+    /// A real engine on `--model` (default: SmolLM2-135M-Instruct, fetched on first use): text and
+    /// chat prompts through the model's tokenizer and chat template; requests without a seed get
+    /// one derived from their custom id, so a rerun or a resumed job samples the same text.
+    private static func modelEngine(
+        _ options: CommandLineArguments, label: String, detail: String, hardware: HardwareSpec,
+        make: @escaping (LlamaModel, Tokenizer, [SamplingParameters]) throws -> any ExecutionEngine
+    ) throws -> RunEngine {
         if options.string("hardware") != nil {
             throw UsageError(description: "run: --hardware applies to --engine sim")
         }
@@ -57,18 +92,14 @@ struct RunEngine {
         } catch {
             throw CommandFailure(description: "run: cannot use the model: \(error)")
         }
-        var engineOptions = CPUEngine.Options()
-        engineOptions.threads = try options.integer("threads", default: engineOptions.threads, in: 1 ... 4096)!
-        engineOptions.maxTokensPerStep = try options.integer("max-batch-tokens", default: engineOptions.maxTokensPerStep,
-                                                             in: 16 ... 1 << 16)!
         let tokenizer = encoder.tokenizer
         let spec = model.config.modelSpec(parameters: Double(model.parameterCount))
         return RunEngine(
-            description: "cpu: \(model.config.name), \(engineOptions.threads) threads",
+            description: "\(label): \(model.config.name), \(detail)",
             modelName: model.config.name,
             reader: WorkloadReader(options: .init(vocabSize: model.config.vocabularySize, maxPromptLength: model.config.contextLength),
                                    tokenizer: encoder),
-            costModel: CostModel(model: spec, hardware: cpuHardware(threads: engineOptions.threads, kvBytes: engineOptions.kvCacheBytes)),
+            costModel: CostModel(model: spec, hardware: hardware),
             decode: { tokens in tokenizer.decode(tokens.filter { !tokenizer.endOfGenerationIDs.contains($0) }) },
             makeEngine: { workload, requests in
                 let sampling = requests.indices.map { i in
@@ -76,7 +107,7 @@ struct RunEngine {
                     if parameters.seed == nil { parameters.seed = BatchIdentifiers.seed(customID: workload.ids[i]) }
                     return parameters
                 }
-                return try CPUEngine(model: model, tokenizer: tokenizer, sampling: sampling, options: engineOptions)
+                return try make(model, tokenizer, sampling)
             })
     }
 
