@@ -28,13 +28,14 @@ let package = Package(
                           path: "Examples/CustomScheduler"),
         .executableTarget(name: "cpu-chat", dependencies: ["BlendCore", "BlendCPU", "BlendSchedulers"], path: "Examples/CPUChat"),
         .executableTarget(name: "custom-engine", dependencies: ["BlendCore", "BlendSchedulers"], path: "Examples/CustomEngine"),
+        .target(name: "BlendTestSupport", dependencies: ["BlendCore"], path: "Tests/BlendTestSupport"),
         .testTarget(name: "BlendCoreTests", dependencies: ["BlendCore"]),
         .testTarget(name: "BlendSimTests", dependencies: ["BlendSim", "BlendCore"]),
         .testTarget(name: "BlendSchedulersTests", dependencies: ["BlendSchedulers", "BlendCore", "BlendSim"]),
-        .testTarget(name: "BlendCPUTests", dependencies: ["BlendCPU", "CBlendCPU", "BlendCore", "BlendSchedulers"]),
+        .testTarget(name: "BlendCPUTests", dependencies: ["BlendCPU", "CBlendCPU", "BlendCore", "BlendSchedulers", "BlendTestSupport"]),
         .testTarget(name: "BlendCUDATests",
-                    dependencies: ["BlendCUDA", "CBlendCUDA", "BlendCPU", "CBlendCPU", "BlendCore", "BlendSchedulers"]),
-        .testTarget(name: "blendserveTests", dependencies: ["blendserve", "BlendCore", "BlendCUDA"]),
+                    dependencies: ["BlendCUDA", "CBlendCUDA", "BlendCPU", "CBlendCPU", "BlendCore", "BlendSchedulers", "BlendTestSupport"]),
+        .testTarget(name: "blendserveTests", dependencies: ["blendserve", "BlendCore", "BlendCUDA", "BlendTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

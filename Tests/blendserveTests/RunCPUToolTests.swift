@@ -1,21 +1,12 @@
+import BlendTestSupport
 import Foundation
 import XCTest
 
 /// `blendserve run --engine cpu` on the default model: real text, and the same answers whatever
 /// the policy and the step size (batch invariance seen from the command line).
 final class RunCPUToolTests: XCTestCase {
-    /// The default model at the package root's Models/ (Scripts/fetch-model.sh), or a skip.
-    func modelPath() throws -> String {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let path = root.appendingPathComponent("Models/SmolLM2-135M-Instruct.Q4_1.gguf").path
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw XCTSkip("the default model is not at \(path); run Scripts/fetch-model.sh to fetch it")
-        }
-        return path
-    }
-
     func testAnswersAreTheSameForEveryPolicyAndStepSize() throws {
-        let model = try modelPath()
+        let model = try TestModelFile.path()
         let input = temporaryFile("cpu-in.jsonl")
         defer { remove(input) }
         let lines = [

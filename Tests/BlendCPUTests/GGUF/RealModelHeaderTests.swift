@@ -1,3 +1,4 @@
+import BlendTestSupport
 import Foundation
 import XCTest
 @testable import BlendCPU

@@ -1,30 +1,16 @@
 import BlendCore
 import BlendSchedulers
+import BlendTestSupport
 import XCTest
 @testable import BlendCPU
 
 /// A request's tokens do not depend on what it is batched with, which policy scheduled it, the
 /// step's token budget, preemptions, or the number of threads.
 final class BatchInvarianceTests: XCTestCase {
-    /// Ten requests in two prefix groups (prefixes of 40 and 23 tokens, over two KV blocks), half
-    /// greedy and half sampled with a seed.
-    static func workload(vocabulary: Int) -> (Workload, [SamplingParameters]) {
-        var workload = Workload()
-        var sampling: [SamplingParameters] = []
-        let prefixes = [(0..<40).map { Int32(($0 * 7 + 3) % vocabulary) }, (0..<23).map { Int32(($0 * 11 + 1) % vocabulary) }]
-        for i in 0..<10 {
-            let tail = (0..<(3 + i * 2)).map { Int32(($0 * 13 + i * 5 + 2) % vocabulary) }
-            workload.append(id: "r\(i)", prompt: prefixes[i % 2] + tail, maxNewTokens: 6 + 3 * i)
-            sampling.append(i % 2 == 0 ? SamplingParameters(temperature: 0)
-                                       : SamplingParameters(temperature: 0.9, topP: 0.95, seed: UInt64(100 + i)))
-        }
-        return (workload, sampling)
-    }
-
     func testTokensAreIdenticalAcrossPoliciesBatchLimitsAndThreads() async throws {
         let tiny = TinyModel(vocabularySize: 64)
         let model = try LlamaModel(file: tiny.file())
-        let (workload, sampling) = Self.workload(vocabulary: tiny.vocabularySize)
+        let (workload, sampling) = PrefixGroupWorkload.make(vocabulary: tiny.vocabularySize)
         var alone: [[Int32]] = []
         for i in 0..<workload.count {
             var single = Workload()

@@ -1,5 +1,6 @@
 import BlendCore
 import BlendSchedulers
+import BlendTestSupport
 import XCTest
 @testable import BlendCPU
 

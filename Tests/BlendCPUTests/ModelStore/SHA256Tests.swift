@@ -1,4 +1,5 @@
 import BlendCore
+import BlendTestSupport
 import Foundation
 import XCTest
 @testable import BlendCPU

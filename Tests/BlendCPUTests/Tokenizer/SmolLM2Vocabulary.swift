@@ -1,3 +1,4 @@
+import BlendTestSupport
 import XCTest
 @testable import BlendCPU
 

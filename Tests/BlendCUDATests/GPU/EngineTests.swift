@@ -2,6 +2,7 @@ import BlendCore
 import BlendCPU
 import BlendCUDA
 import BlendSchedulers
+import BlendTestSupport
 import XCTest
 
 /// The whole engine on the default model: greedy tokens identical to the CPU engine's, tokens
@@ -52,15 +53,7 @@ final class EngineTests: XCTestCase {
         try Self.requireGPU()
         let model = try LlamaModel(path: try TestModelFile.path())
         let vocabulary = model.config.vocabularySize
-        var workload = Workload()
-        var sampling: [SamplingParameters] = []
-        let prefixes = [(0..<40).map { Int32(($0 * 7 + 3) % vocabulary) }, (0..<23).map { Int32(($0 * 11 + 1) % vocabulary) }]
-        for i in 0..<10 {
-            let tail = (0..<(3 + i * 2)).map { Int32(($0 * 13 + i * 5 + 2) % vocabulary) }
-            workload.append(id: "r\(i)", prompt: prefixes[i % 2] + tail, maxNewTokens: 6 + 3 * i)
-            sampling.append(i % 2 == 0 ? SamplingParameters(temperature: 0)
-                                       : SamplingParameters(temperature: 0.9, topP: 0.95, seed: UInt64(100 + i)))
-        }
+        let (workload, sampling) = PrefixGroupWorkload.make(vocabulary: vocabulary)
         let blockBytes = 2 * model.config.layers * 16 * model.config.kvDim * 2
         var alone: [[Int32]] = []
         for i in 0..<workload.count {

@@ -1,6 +1,7 @@
 import BlendCore
 @testable import BlendCPU
 @testable import BlendCUDA
+import BlendTestSupport
 import CBlendCPU
 import XCTest
 
