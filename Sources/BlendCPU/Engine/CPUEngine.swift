@@ -44,11 +44,10 @@ public final class CPUEngine: ExecutionEngine, @unchecked Sendable {
         guard options.blockSize > 0, options.maxTokensPerStep > 0, options.maxSequencesPerStep > 0, options.threads > 0 else {
             throw ModelLoadError(source: "CPU engine", problem: "block size, step limits and threads must be positive")
         }
-        guard deviceBlocks * options.blockSize >= 2 * options.blockSize else {
+        guard deviceBlocks >= 2 else {
             throw ModelLoadError(source: "CPU engine", problem:
                 "a KV cache of \(options.kvCacheBytes) bytes holds fewer than 2 blocks of \(blockBytes) bytes")
         }
-        sequences = try RunningSequences(engine: "CPU engine", tokenizer: tokenizer, sampling: sampling)
         self.model = model
         self.options = options
         instructionSet = min(options.instructionSet ?? Int32(bs_cpu_best_isa()), Int32(bs_cpu_best_isa()))
@@ -60,6 +59,8 @@ public final class CPUEngine: ExecutionEngine, @unchecked Sendable {
         forward = ForwardPass(model: model, cache: cache, isa: instructionSet, threads: options.threads,
                               maxTokens: max(options.maxTokensPerStep, options.maxSequencesPerStep),
                               maxLogits: options.maxSequencesPerStep)
+        sequences = try RunningSequences(engine: "CPU engine", limits: .init(config: c, capacity: capacity, maxTokens: forward.maxTokens),
+                                         tokenizer: tokenizer, sampling: sampling)
     }
 
     /// Performs the plan's transfers, runs its steps (feeding each decoding sequence the token it
@@ -75,10 +76,7 @@ public final class CPUEngine: ExecutionEngine, @unchecked Sendable {
     private func run(_ plan: StepPlan) throws -> StepOutcome {
         let started = ContinuousClock.now
         for transfer in plan.transfers { try cache.perform(transfer) }
-        let limits = RunningSequences.Limits(contextLength: model.config.contextLength, vocabularySize: model.config.vocabularySize,
-                                             blockSize: options.blockSize, deviceBlocks: capacity.deviceBlocks,
-                                             maxTokens: forward.maxTokens, maxSamples: options.maxSequencesPerStep)
-        let (steps, outcomes) = try sequences.run(plan, limits: limits) { batch, samples in
+        let (steps, outcomes) = try sequences.run(plan) { batch, samples in
             forward.run(batch)
             let vocabulary = model.config.vocabularySize
             return forward.logits.withUnsafeBufferPointer { logits in

@@ -32,16 +32,16 @@ public struct RunningSequences {
         /// Samples one step may take.
         public var maxSamples: Int
 
-        /// Creates limits.
+        /// The limits of an engine running the model `config` with `capacity`, whose forward pass
+        /// holds `maxTokens` tokens.
         /// - Complexity: O(1).
-        public init(contextLength: Int, vocabularySize: Int, blockSize: Int, deviceBlocks: Int, maxTokens: Int,
-                    maxSamples: Int) {
-            self.contextLength = contextLength
-            self.vocabularySize = vocabularySize
-            self.blockSize = blockSize
-            self.deviceBlocks = deviceBlocks
+        public init(config: LlamaConfig, capacity: EngineCapacity, maxTokens: Int) {
+            contextLength = config.contextLength
+            vocabularySize = config.vocabularySize
+            blockSize = capacity.blockSize
+            deviceBlocks = capacity.deviceBlocks
             self.maxTokens = maxTokens
-            self.maxSamples = maxSamples
+            maxSamples = capacity.maxSequencesPerStep
         }
     }
 
@@ -53,13 +53,15 @@ public struct RunningSequences {
     }
 
     private let engine: String
+    private let limits: Limits
     private let tokenizer: Tokenizer?
     private let sampling: [SamplingParameters]
     private let stopTokens: Set<Int32>
     private var states: [Int32: State] = [:]
     private var batch = ForwardBatch()
 
-    /// Creates the bookkeeping of an engine called `engine` in error messages.
+    /// Creates the bookkeeping of an engine called `engine` in error messages, taking at most
+    /// `limits` in a step.
     /// - Parameters:
     ///   - tokenizer: its end-of-generation tokens end sequences, and it turns tokens into bytes
     ///     for stop strings. Without one, sequences run to their limit.
@@ -67,11 +69,12 @@ public struct RunningSequences {
     ///     greedily.
     /// - Throws: ``ModelLoadError`` when a request has stop strings and there is no tokenizer.
     /// - Complexity: O(requests).
-    public init(engine: String, tokenizer: Tokenizer?, sampling: [SamplingParameters]) throws {
+    public init(engine: String, limits: Limits, tokenizer: Tokenizer?, sampling: [SamplingParameters]) throws {
         if sampling.contains(where: { !$0.stop.isEmpty }), tokenizer == nil {
             throw ModelLoadError(source: engine, problem: "stop strings need the model's tokenizer")
         }
         self.engine = engine
+        self.limits = limits
         self.tokenizer = tokenizer
         self.sampling = sampling
         stopTokens = tokenizer?.endOfGenerationIDs ?? []
@@ -83,23 +86,28 @@ public struct RunningSequences {
     /// - Throws: ``ModelLoadError`` for a plan that breaks the protocol (positions beyond the block
     ///   table or the context, a block id outside the device, too many tokens or samples, a token
     ///   outside the vocabulary), and what `step` throws.
-    /// - Complexity: O(steps × (tokens + block-table entries)) plus the steps' own work.
-    public mutating func run(_ plan: StepPlan, limits: Limits,
+    /// - Complexity: O(new blocks + steps × sequences) plus the steps' own work.
+    public mutating func run(_ plan: StepPlan,
                              step: (ForwardBatch, [Sample]) throws -> [Int32]) throws -> (steps: Int, sequences: [SequenceOutcome]) {
         for scheduled in plan.sequences {
-            var state = states[scheduled.request] ?? State()
-            if scheduled.resetsBlockTable { state.blockTable.removeAll(keepingCapacity: true) }
-            state.blockTable.append(contentsOf: scheduled.newBlocks)
-            if state.stops == nil, let stop = parameters(scheduled.request).stop.nonEmpty {
-                state.stops = StopStringMatcher(stop)
+            guard scheduled.newBlocks.allSatisfy({ (0..<Int32(limits.deviceBlocks)).contains($0) }) else {
+                throw ModelLoadError(source: engine, problem:
+                    "request \(scheduled.request): its block table names a block outside the \(limits.deviceBlocks) device blocks")
             }
-            states[scheduled.request] = state
+            let request = scheduled.request
+            if states[request] == nil {
+                let stop = parameters(request).stop
+                states[request] = State(stops: stop.isEmpty ? nil : StopStringMatcher(stop))
+            }
+            // In place: copying the state out and back would copy its arrays.
+            if scheduled.resetsBlockTable { states[request]!.blockTable.removeAll(keepingCapacity: true) }
+            states[request]!.blockTable.append(contentsOf: scheduled.newBlocks)
         }
         var outcomes = plan.sequences.map { SequenceOutcome(request: $0.request, generated: 0) }
         var inputs = plan.sequences.map(\.tokens)
         var steps = 0
         while steps < max(1, plan.steps) {
-            let (samples, samplers) = try flatten(plan, step: steps, inputs: inputs, limits: limits)
+            let (samples, samplers) = try flatten(plan, step: steps, inputs: inputs)
             let tokens = try step(batch, samples)
             for (row, index) in samplers.enumerated() {
                 outcomes[index].tokens.append(tokens[row])
@@ -117,8 +125,7 @@ public struct RunningSequences {
 
     /// Fills `batch` with the plan's sequences at decode step `step`; returns the samples and, for
     /// each, the index of its sequence in the plan.
-    private mutating func flatten(_ plan: StepPlan, step: Int, inputs: [[Int32]],
-                                  limits: Limits) throws -> ([Sample], [Int]) {
+    private mutating func flatten(_ plan: StepPlan, step: Int, inputs: [[Int32]]) throws -> ([Sample], [Int]) {
         batch.removeAll()
         var samples: [Sample] = [], samplers: [Int] = []
         for (index, scheduled) in plan.sequences.enumerated() {
@@ -129,10 +136,6 @@ public struct RunningSequences {
                   start + count <= table.count * limits.blockSize else {
                 throw ModelLoadError(source: engine, problem:
                     "request \(scheduled.request): positions \(start)..<\(start + count) with \(inputs[index].count) tokens do not fit its \(table.count) blocks or the context")
-            }
-            guard table.allSatisfy({ (0..<Int32(limits.deviceBlocks)).contains($0) }) else {
-                throw ModelLoadError(source: engine, problem:
-                    "request \(scheduled.request): its block table names a block outside the \(limits.deviceBlocks) device blocks")
             }
             for (offset, token) in inputs[index].enumerated() {
                 guard (0..<Int32(limits.vocabularySize)).contains(token) else {
@@ -161,11 +164,11 @@ public struct RunningSequences {
     /// Why the sequence stops after sampling `token`, if it does.
     private mutating func finishReason(_ scheduled: ScheduledSequence, token: Int32, generated: Int) -> FinishReason? {
         if stopTokens.contains(token) { return .stop }
-        if var state = states[scheduled.request], let stops = state.stops, let tokenizer {
-            let searched = state.generatedBytes.count
-            state.generatedBytes.append(contentsOf: tokenizer.tokenBytes(token))
-            states[scheduled.request] = state
-            if stops.firstMatch(in: state.generatedBytes, clearPrefix: searched) != nil { return .stop }
+        let request = scheduled.request
+        if let stops = states[request]?.stops, let tokenizer {
+            let searched = states[request]!.generatedBytes.count
+            states[request]!.generatedBytes.append(contentsOf: tokenizer.tokenBytes(token))
+            if stops.firstMatch(in: states[request]!.generatedBytes, clearPrefix: searched) != nil { return .stop }
         }
         return generated >= scheduled.remainingTokens ? .length : nil
     }
@@ -173,9 +176,4 @@ public struct RunningSequences {
     private func parameters(_ request: Int32) -> SamplingParameters {
         Int(request) < sampling.count ? sampling[Int(request)] : SamplingParameters(temperature: 0)
     }
-}
-
-private extension Array {
-    /// The array, or nil when it is empty.
-    var nonEmpty: Self? { isEmpty ? nil : self }
 }

@@ -24,10 +24,7 @@ extension CUDAEngine {
             try copyStream.wait(for: transfersDone)
             for transfer in plan.prefetches { try cache.perform(transfer, on: copyStream) }
         }
-        let limits = RunningSequences.Limits(contextLength: model.config.contextLength, vocabularySize: model.config.vocabularySize,
-                                             blockSize: options.blockSize, deviceBlocks: capacity.deviceBlocks,
-                                             maxTokens: forward.maxTokens, maxSamples: options.maxSequencesPerStep)
-        let (steps, outcomes) = try sequences.run(plan, limits: limits) { batch, samples in
+        let (steps, outcomes) = try sequences.run(plan) { batch, samples in
             let parameters = samples.flatMap { sample in
                 let p = sample.parameters
                 return [p.temperature, Double(p.topK ?? 0), p.topP, TokenSampler.uniform(seed: sample.seed, position: sample.position)]

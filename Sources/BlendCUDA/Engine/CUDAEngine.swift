@@ -52,7 +52,6 @@ public final class CUDAEngine: ExecutionEngine, @unchecked Sendable {
                 options: Options = Options()) throws {
         let c = model.config
         try Self.validate(c, options: options)
-        sequences = try RunningSequences(engine: "CUDA engine", tokenizer: tokenizer, sampling: sampling)
         let driver = try CUDADriver(path: options.driverPath)
         context = try CUDAContext(driver: driver, ordinal: options.device)
         if case .peerDevice(let ordinal) = options.hostTier, options.hostCacheBytes > 0 {
@@ -88,6 +87,8 @@ public final class CUDAEngine: ExecutionEngine, @unchecked Sendable {
         capacity = EngineCapacity(blockSize: options.blockSize, deviceBlocks: deviceBlocks, hostBlocks: cache.hostBlocks,
                                   bytesPerBlock: blockBytes, maxTokensPerStep: options.maxTokensPerStep,
                                   maxSequencesPerStep: options.maxSequencesPerStep, maxContext: c.contextLength)
+        sequences = try RunningSequences(engine: "CUDA engine", limits: .init(config: c, capacity: capacity, maxTokens: forward.maxTokens),
+                                         tokenizer: tokenizer, sampling: sampling)
         self.model = model
         self.options = options
     }
