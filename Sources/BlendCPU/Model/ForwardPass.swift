@@ -28,6 +28,8 @@ final class ForwardPass {
     private var gate: [Float]
     private var up: [Float]
     private var ropeTable: [Float]
+    /// The rotation frequency of each dimension pair: `base^(-2i / ropeDimensions)`.
+    private let ropeFrequencies: [Double]
     private var keyHalves: [UInt16]
     /// `logitTokens.count × vocabularySize` logits of the last call.
     private(set) var logits: [Float]
@@ -50,6 +52,7 @@ final class ForwardPass {
         gate = [Float](repeating: 0, count: maxTokens * c.feedForwardLength)
         up = gate
         ropeTable = [Float](repeating: 0, count: maxTokens * c.ropeDimensions)
+        ropeFrequencies = (0..<c.ropeDimensions / 2).map { pow(c.ropeFrequencyBase, -2 * Double($0) / Double(c.ropeDimensions)) }
         keyHalves = [UInt16](repeating: 0, count: 2 * c.kvDim)
         logits = [Float](repeating: 0, count: maxLogits * c.vocabularySize)
     }
@@ -190,11 +193,11 @@ final class ForwardPass {
 
     /// cos and sin of every token's rotation angles, `ropeDimensions / 2` pairs each.
     private func fillRopeTable(_ batch: ForwardBatch) {
-        let c = model.config, pairs = c.ropeDimensions / 2
+        let pairs = ropeFrequencies.count
         for t in batch.positions.indices {
             let position = Double(batch.positions[t])
             for i in 0..<pairs {
-                let angle = position * pow(c.ropeFrequencyBase, -2 * Double(i) / Double(c.ropeDimensions))
+                let angle = position * ropeFrequencies[i]
                 ropeTable[t * 2 * pairs + 2 * i] = Float(cos(angle))
                 ropeTable[t * 2 * pairs + 2 * i + 1] = Float(sin(angle))
             }
