@@ -15,12 +15,7 @@ for (i, question) in questions.enumerated() {
 }
 let engine = try CPUEngine(model: model, tokenizer: encoder.tokenizer,
                            sampling: Array(repeating: SamplingParameters(temperature: 0), count: questions.count))
-/// Runs the workload to the end with first-come-first-served scheduling.
-func answer(_ workload: Workload, on engine: CPUEngine) async -> RunResult {
-    var runner = OfflineRunner(scheduler: OrderedScheduler(name: "fcfs", order: AdmissionOrder.fcfs), engine: engine, workload: workload)
-    return await runner.run()
-}
-let result = await answer(workload, on: engine)
+let result = await runOffline(OrderedScheduler(name: "fcfs", order: AdmissionOrder.fcfs), on: engine, workload: workload)
 for (question, answer) in zip(questions, result.results) {
     let text = encoder.tokenizer.decode(answer.tokens.filter { !encoder.tokenizer.endOfGenerationIDs.contains($0) })
     print("> \(question)\n\(text)\n")

@@ -89,13 +89,8 @@ enum EngineBenchmark {
         let costModel = CostModel(model: model.config.modelSpec(parameters: Double(model.parameterCount)), hardware: .a100_80GB)
         let scheduler = try PolicyCatalog.make(policy, options: .init(maxTokensPerStep: maxBatchTokens), costModel: costModel)
         let started = ContinuousClock.now
-        let result = await run(scheduler, engine, workload)
+        let result = await runOffline(scheduler, on: engine, workload: workload)
         if let failure = result.failure { throw UsageError(description: "bench: the engine failed: \(failure)") }
         return ((ContinuousClock.now - started) / .seconds(1), result.results)
-    }
-
-    private static func run<S: BatchScheduler, E: ExecutionEngine>(_ scheduler: S, _ engine: E, _ workload: Workload) async -> RunResult {
-        var runner = OfflineRunner(scheduler: scheduler, engine: engine, workload: workload)
-        return await runner.run()
     }
 }

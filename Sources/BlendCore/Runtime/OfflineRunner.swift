@@ -140,3 +140,15 @@ public struct OfflineRunner<Scheduler: BatchScheduler, Engine: ExecutionEngine> 
 struct RunnerViolation: Error {
     var message: String
 }
+
+/// Runs `workload` with `scheduler` on `engine` to the end and returns the results: an
+/// ``OfflineRunner`` with its default settings (and `idlePlanLimit` when given), for callers that
+/// hold the scheduler or the engine as an existential (`any BatchScheduler`, as
+/// `PolicyCatalog.make` returns it).
+/// - Complexity: that of ``OfflineRunner/run()``.
+public func runOffline(_ scheduler: some BatchScheduler, on engine: some ExecutionEngine, workload: Workload,
+                       idlePlanLimit: Int? = nil) async -> RunResult {
+    var runner = OfflineRunner(scheduler: scheduler, engine: engine, workload: workload)
+    if let idlePlanLimit { runner.idlePlanLimit = idlePlanLimit }
+    return await runner.run()
+}

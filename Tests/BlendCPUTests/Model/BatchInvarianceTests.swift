@@ -43,12 +43,6 @@ final class BatchInvarianceTests: XCTestCase {
                                   hardware: .a100_80GB)
         let scheduler = try PolicyCatalog.make(policy, options: batching, costModel: costModel,
                                                alignment: .init(minimumBatch: 2))
-        return await run(scheduler, engine: engine, workload: workload)
-    }
-
-    private func run<S: BatchScheduler>(_ scheduler: S, engine: CPUEngine, workload: Workload) async -> RunResult {
-        var runner = OfflineRunner(scheduler: scheduler, engine: engine, workload: workload)
-        runner.idlePlanLimit = 1000
-        return await runner.run()
+        return await runOffline(scheduler, on: engine, workload: workload, idlePlanLimit: 1000)
     }
 }

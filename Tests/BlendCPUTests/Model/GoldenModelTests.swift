@@ -32,11 +32,6 @@ final class GoldenModelTests: XCTestCase {
         let engine = try CPUEngine(model: model, tokenizer: tokenizer,
                                    options: .init(kvCacheBytes: 64 << 20, maxTokensPerStep: maxTokensPerStep, maxSequencesPerStep: 4))
         let scheduler = try PolicyCatalog.make("fcfs", options: .init(maxTokensPerStep: maxTokensPerStep))
-        return await run(scheduler, engine, workload)
-    }
-
-    private func run<S: BatchScheduler>(_ scheduler: S, _ engine: CPUEngine, _ workload: Workload) async -> RunResult {
-        var runner = OfflineRunner(scheduler: scheduler, engine: engine, workload: workload)
-        return await runner.run()
+        return await runOffline(scheduler, on: engine, workload: workload)
     }
 }

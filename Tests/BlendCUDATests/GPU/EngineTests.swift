@@ -130,12 +130,6 @@ final class EngineTests: XCTestCase {
         let scheduler = try PolicyCatalog.make(policy, options: .init(maxTokensPerStep: engine.capacity.maxTokensPerStep),
                                                costModel: CostModel(model: spec, hardware: .h100SXM),
                                                alignment: .init(minimumBatch: 2))
-        return await run(scheduler, engine, workload)
-    }
-
-    private func run<S: BatchScheduler>(_ scheduler: S, _ engine: some ExecutionEngine, _ workload: Workload) async -> RunResult {
-        var runner = OfflineRunner(scheduler: scheduler, engine: engine, workload: workload)
-        runner.idlePlanLimit = 1000
-        return await runner.run()
+        return await runOffline(scheduler, on: engine, workload: workload, idlePlanLimit: 1000)
     }
 }
