@@ -19,8 +19,10 @@ enum BenchCommand {
       scaling      tree build time at 1/4, 1/2, 1 and 2 times --requests, to show it is linear
                    in prompt tokens
       reader       JSONL reading speed in MB/s on a synthetic trace file
-      scheduler    BlendServe's CPU time per engine step and per plan while it schedules Trace#1
-                   on the simulated A100 (not part of all: it simulates the whole trace)
+      scheduler    BlendServe's CPU time per engine step and per plan on the simulated A100,
+                   preparation apart: on Trace#1 (--requests), and on --requests / 4 short
+                   chat turns that keep thousands of sequences in each step (not part of all:
+                   it simulates both workloads)
       cpu          the CPU engine on a real model: prompt processing (512 tokens), single-stream
                    decode (128 tokens), and a batch job of --requests chat requests (default 256)
                    answering 128 tokens each, in prompt + generated tokens per second
@@ -74,7 +76,7 @@ enum BenchCommand {
             results["preprocess"] = try preprocess(requests: requests, seed: seed, json: json)
         }
         if suite == "scheduler" {
-            results["scheduler"] = try await scheduler(requests: requests, seed: seed, json: json)
+            results["scheduler"] = try await SchedulerBenchmark.run(requests: requests, seed: seed, json: json)
         }
         if suite == "cpu" {
             let settings = CPUBenchmark.Settings(
@@ -124,28 +126,6 @@ enum BenchCommand {
             print("  \(Output.count(analysis.plan.order.units.count)) units after \(analysis.plan.splits) splits in \(analysis.plan.iterations) iterations; peak memory so far \(Output.count(peakMemoryBytes() / 1_000_000)) MB")
         }
         return result
-    }
-
-    private static func scheduler(requests: Int, seed: UInt64, json: Bool) async throws -> [String: Any] {
-        let workload = try WorkloadGenerator.generate(.trace1, requests: requests, seed: seed).workload
-        let cost = CostModel(model: .llama31_8B, hardware: .a100_80GB)
-        let engine = SimulatedGPU(workload: workload, model: .llama31_8B, hardware: .a100_80GB)
-        var runner = OfflineRunner(scheduler: BlendServeScheduler(costModel: cost, options: .init(seed: seed)),
-                                   engine: engine, workload: workload)
-        runner.recordsTimeline = true
-        let report = await runner.run().report
-        let steps = report.timeline.reduce(0) { $0 + $1.steps }
-        let sequenceSteps = report.timeline.reduce(0) { $0 + $1.sequences * $1.steps }
-        let meanBatch = steps > 0 ? Double(sequenceSteps) / Double(steps) : 0
-        let largest = report.timeline.map(\.sequences).max() ?? 0
-        if !json {
-            print("scheduler: BlendServe on Trace#1, \(Output.count(requests)) requests: \(Output.duration(report.schedulerSecondsPerStep)) per engine step, \(Output.duration(report.schedulerSecondsPerPlan)) per plan")
-            print(String(format: "  %@ engine steps in %@ plans; %.0f sequences per step on average, %d at most",
-                         Output.count(report.engineSteps), Output.count(report.plans), meanBatch, largest))
-        }
-        return ["requests": requests, "seconds_per_step": report.schedulerSecondsPerStep,
-                "seconds_per_plan": report.schedulerSecondsPerPlan, "engine_steps": report.engineSteps,
-                "plans": report.plans, "mean_sequences_per_step": meanBatch, "max_sequences_per_step": largest]
     }
 
     private static func scaling(requests: Int, seed: UInt64, json: Bool) throws -> [[String: Any]] {

@@ -58,7 +58,7 @@ enum SimulateCommand {
                 ("TTFT p50 / p99", "\(Output.duration(report.timeToFirstToken.p50)) / \(Output.duration(report.timeToFirstToken.p99))"),
                 ("TPOT p50 / p99", "\(Output.duration(report.timePerOutputToken.p50)) / \(Output.duration(report.timePerOutputToken.p99))"),
                 ("engine steps", "\(Output.count(report.engineSteps)) in \(Output.count(report.plans)) plans, \(report.preemptions) preemptions"),
-                ("scheduler time", "\(Output.duration(report.schedulerSecondsPerStep)) per step"),
+                ("scheduler time", "\(Output.duration(report.schedulerSecondsPerStep)) per step, after \(Output.duration(report.schedulerPrepareSeconds)) of preparation"),
                 ("simulation wall time", String(format: "%@ (%.1f M simulated tokens per second)", Output.duration(wall), Double(report.promptTokens + report.outputTokens) / max(wall, 1e-9) / 1e6)),
             ])
             if let alignment { print("alignedserve: \(SimulationJob.switchingLine(alignment))") }

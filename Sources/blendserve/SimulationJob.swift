@@ -188,6 +188,7 @@ struct SimulationJob {
             "p99_tpot_seconds": report.timePerOutputToken.p99,
             "p50_ttft_seconds": report.timeToFirstToken.p50,
             "p99_ttft_seconds": report.timeToFirstToken.p99,
+            "scheduler_prepare_seconds": report.schedulerPrepareSeconds,
             "scheduler_seconds_per_step": report.schedulerSecondsPerStep,
             "scheduler_seconds_per_plan": report.schedulerSecondsPerPlan,
             "engine_steps": report.engineSteps,

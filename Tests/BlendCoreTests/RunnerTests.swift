@@ -45,6 +45,8 @@ private struct ToyScheduler: BatchScheduler {
     enum Misbehaviour { case none, stopAfter(Int), rescheduleFinished, idle, reject(Set<Int32>) }
     var name = "toy"
     var misbehaviour: Misbehaviour = .none
+    /// Seconds `prepare` sleeps, to stand for a policy's preprocessing.
+    var prepareSleep = 0.0
     private var workload = Workload()
     private var current: Int32 = 0
     private var generated = 0
@@ -53,7 +55,10 @@ private struct ToyScheduler: BatchScheduler {
 
     init(_ misbehaviour: Misbehaviour = .none) { self.misbehaviour = misbehaviour }
 
-    mutating func prepare(workload: Workload, capacity: EngineCapacity) throws { self.workload = workload }
+    mutating func prepare(workload: Workload, capacity: EngineCapacity) throws {
+        self.workload = workload
+        if prepareSleep > 0 { Thread.sleep(forTimeInterval: prepareSleep) }
+    }
 
     mutating func nextStep() -> StepPlan? {
         plans += 1
@@ -138,6 +143,17 @@ final class RunnerTests: XCTestCase {
         XCTAssertEqual(third.timeToFirstToken!, 0.001, accuracy: 1e-12)
         XCTAssertEqual(third.timePerOutputToken!, 0.001, accuracy: 1e-12)
         XCTAssertEqual(result.report.timePerOutputToken.max, 0.001, accuracy: 1e-12)
+    }
+
+    func testPreparationIsReportedApartFromThePerStepTime() async {
+        let workload = workload(3)
+        var scheduler = ToyScheduler()
+        scheduler.prepareSleep = 0.2
+        var runner = OfflineRunner(scheduler: scheduler, engine: ToyEngine(workload: workload), workload: workload)
+        let report = await runner.run().report
+        XCTAssertGreaterThanOrEqual(report.schedulerPrepareSeconds, 0.2)
+        XCTAssertLessThan(report.schedulerSecondsPerPlan * Double(report.plans), 0.1,
+                          "the per-plan time leaves preparation out")
     }
 
     func testSchedulerStoppingEarlyLosesNothing() async {

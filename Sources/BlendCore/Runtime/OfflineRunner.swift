@@ -81,7 +81,7 @@ public struct OfflineRunner<Scheduler: BatchScheduler, Engine: ExecutionEngine> 
         } catch {
             failure = "scheduler \(scheduler.name) could not prepare: \(error)"
         }
-        schedulerSeconds += schedulerWall.lap()
+        let prepareSeconds = schedulerWall.lap()
 
         while failure == nil {
             _ = schedulerWall.lap()
@@ -130,7 +130,7 @@ public struct OfflineRunner<Scheduler: BatchScheduler, Engine: ExecutionEngine> 
         state.drainEnded(reportResult)
         progress?(RunProgress(done: state.done, total: workload.count, runSeconds: state.clock, engineSteps: state.engineSteps))
         let unique = uniquePromptTokens ?? PrefixTree(workload: workload).uniquePromptTokens
-        let report = state.report(policy: scheduler.name, schedulerSeconds: schedulerSeconds,
+        let report = state.report(policy: scheduler.name, prepareSeconds: prepareSeconds, schedulerSeconds: schedulerSeconds,
                                   uniquePromptTokens: unique, optimalSeconds: optimalSeconds, timeline: timeline)
         return RunResult(results: state.results, report: report, failure: failure)
     }

@@ -97,9 +97,13 @@ public struct RunReport: Sendable {
     public var engineSteps: Int
     /// Plans executed.
     public var plans: Int
+    /// Wall seconds of the scheduler's `prepare` (a policy's preprocessing, such as building its
+    /// prefix tree), which the per-plan and per-step times below leave out, as the BlendServe
+    /// paper reports preprocessing apart from its per-step overhead.
+    public var schedulerPrepareSeconds: Double
     /// Seconds the scheduler spent per plan (wall time of `nextStep` plus `observe`), on average.
     public var schedulerSecondsPerPlan: Double
-    /// Scheduler wall time divided by engine steps.
+    /// Wall time of `nextStep` plus `observe` divided by engine steps.
     public var schedulerSecondsPerStep: Double
     /// Time to first token over the finished requests.
     public var timeToFirstToken: Distribution

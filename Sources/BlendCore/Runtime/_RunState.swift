@@ -138,7 +138,7 @@ struct RunState {
     }
 
     /// The metrics of the run so far.
-    func report(policy: String, schedulerSeconds: Double, uniquePromptTokens: Int, optimalSeconds: Double?,
+    func report(policy: String, prepareSeconds: Double, schedulerSeconds: Double, uniquePromptTokens: Int, optimalSeconds: Double?,
                 timeline: [TimelineEntry]) -> RunReport {
         var promptTokens = 0, outputTokens = 0, saved = 0, finished = 0, preemptions = 0
         for index in status.indices {
@@ -160,6 +160,7 @@ struct RunState {
             prefixHitRatio: promptTokens > 0 ? Double(saved) / Double(promptTokens) : 0,
             optimalPrefixHitRatio: allPrompt > 0 ? Double(allPrompt - uniquePromptTokens) / Double(allPrompt) : 0,
             optimalSeconds: optimalSeconds, engineSteps: engineSteps, plans: plans,
+            schedulerPrepareSeconds: prepareSeconds,
             schedulerSecondsPerPlan: plans > 0 ? schedulerSeconds / Double(plans) : 0,
             schedulerSecondsPerStep: engineSteps > 0 ? schedulerSeconds / Double(engineSteps) : 0,
             timeToFirstToken: Distribution(results.compactMap { status[$0.request] == .finished ? $0.timeToFirstToken : nil }),
