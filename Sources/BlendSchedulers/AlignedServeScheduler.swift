@@ -203,6 +203,12 @@ public struct AlignedServeScheduler: BatchScheduler {
             } else if ledger.phase[index] == .prefilling && sequence.samples {
                 ledger.phase[index] = .prefilled
                 completedPrefill = true
+            } else if sequence.samples, kv.hasTable(request), kv.shrink(request, toCover: ledger.computed[index] + 1) > 0 {
+                // A span that ended early (at another member's finish) leaves blocks reserved
+                // for tokens never decoded: free them, so that the device, the pool, evictions
+                // and swaps count only real KV.
+                ledger.sentBlocks[index] = min(ledger.sentBlocks[index], kv.tableLength(request))
+                ledger.resetsTable[index] = true
             }
         }
         if !decodingBatches.isEmpty {
