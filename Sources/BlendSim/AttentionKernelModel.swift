@@ -26,7 +26,9 @@ import BlendCore
 ///      `r_b`. The longest sequence is taken to be resident from the launch: vLLM launches the
 ///      running batch oldest first, and long requests outlive their short peers, so they drift to
 ///      the front (a later start would add to the tail; this is the lower bound of list scheduling).
-///   With many equal sequences `h·ΣL/a ≥ max L` and the kernel equals the ideal one.
+///   With many equal sequences `h·ΣL/a ≥ max L` and the kernel equals the ideal one. Blocks are
+///   counted per KV head: V1 launches one per query head, and under grouped-query attention the
+///   query heads of a group read the same KV, which the L2 cache largely shares.
 /// - ``AttentionKernel/splitKV(chunkTokens:)``: every sequence is cut into `ceil(L_i / C)` chunks
 ///   per KV head; the `h · Σ ceil(L_i / C)` chunk blocks run in waves of `S`, each wave lasting one
 ///   full chunk at an SM's share of the bandwidth: `ceil(h · Σ ceil(L_i/C) / S) · C · t · S`. The

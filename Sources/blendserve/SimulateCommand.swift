@@ -57,7 +57,7 @@ enum SimulateCommand {
                 ("prefix hit ratio", String(format: "%.4f (%.1f%% of the DFS optimum %.4f)", report.prefixHitRatio, report.hitRatioOfOptimal * 100, report.optimalPrefixHitRatio)),
                 ("TTFT p50 / p99", "\(Output.duration(report.timeToFirstToken.p50)) / \(Output.duration(report.timeToFirstToken.p99))"),
                 ("TPOT p50 / p99", "\(Output.duration(report.timePerOutputToken.p50)) / \(Output.duration(report.timePerOutputToken.p99))"),
-                ("ITL p50 / p99", "\(Output.duration(report.interTokenLatency.p50)) / \(Output.duration(report.interTokenLatency.p99))"),
+                ("Iteration time per token p50 / p99", "\(Output.duration(report.iterationTime.p50)) / \(Output.duration(report.iterationTime.p99))"),
                 ("engine steps", "\(Output.count(report.engineSteps)) in \(Output.count(report.plans)) plans, \(report.preemptions) preemptions"),
                 ("scheduler time", "\(Output.duration(report.schedulerSecondsPerStep)) per step"),
                 ("simulation wall time", String(format: "%@ (%.1f M simulated tokens per second)", Output.duration(wall), Double(report.promptTokens + report.outputTokens) / max(wall, 1e-9) / 1e6)),

@@ -338,17 +338,17 @@ final class AlignedServeTests: XCTestCase {
     /// What alignment can win on the paper's workload is bounded by what FCFS loses to the
     /// unsplit kernel: FCFS keeps more than 1/1.3 of its ideal-kernel throughput, so no policy
     /// that only removes stragglers reaches 1.3x FCFS. AlignedServe's decode iterations are
-    /// shorter (P99 inter-token latency), but it decodes smaller batches and ends below FCFS.
+    /// shorter (P99 iteration time), but it decodes smaller batches and ends below FCFS.
     func testStragglersBoundWhatAlignmentCanWinOnThePaperMix() async throws {
         let fcfsUnsplit = try await paperMixReport("fcfs", attention: .unsplit)
         let fcfsIdeal = try await paperMixReport("fcfs", attention: .ideal)
         let aligned = try await paperMixReport("alignedserve", attention: .unsplit)
         let ceiling = fcfsIdeal.outputTokensPerSecond / fcfsUnsplit.outputTokensPerSecond
         print("95% mix: FCFS ideal/unsplit \(ceiling); AlignedServe/FCFS \(aligned.outputTokensPerSecond / fcfsUnsplit.outputTokensPerSecond); "
-              + "P99 ITL fcfs \(fcfsUnsplit.interTokenLatency.p99), alignedserve \(aligned.interTokenLatency.p99)")
+              + "P99 iteration time fcfs \(fcfsUnsplit.iterationTime.p99), alignedserve \(aligned.iterationTime.p99)")
         XCTAssertGreaterThan(ceiling, 1.02, "the unsplit kernel costs FCFS something")
         XCTAssertLessThan(ceiling, 1.3, "but less than the paper's gain")
-        XCTAssertLessThan(aligned.interTokenLatency.p99, 0.7 * fcfsUnsplit.interTokenLatency.p99)
+        XCTAssertLessThan(aligned.iterationTime.p99, 0.7 * fcfsUnsplit.iterationTime.p99)
         XCTAssertLessThan(aligned.outputTokensPerSecond, fcfsUnsplit.outputTokensPerSecond)
     }
 
@@ -367,6 +367,6 @@ final class AlignedServeTests: XCTestCase {
         let exposed = try await paperMixReport("alignedserve-no-prefetch", attention: .unsplit)
         XCTAssertEqual(exposed.policy, "alignedserve-no-prefetch")
         XCTAssertLessThan(exposed.outputTokensPerSecond, prefetched.outputTokensPerSecond)
-        XCTAssertGreaterThan(exposed.interTokenLatency.p99, prefetched.interTokenLatency.p99)
+        XCTAssertGreaterThan(exposed.iterationTime.p99, prefetched.iterationTime.p99)
     }
 }
