@@ -9,7 +9,9 @@ import BlendCore
 /// (`layers · 2 · headDim · bytesPerElement / R`). Then:
 ///
 /// - ``AttentionKernel/ideal``: `t · h · ΣL` (the whole GPU streams KV at full rate).
-/// - ``AttentionKernel/unsplit``: vLLM's PagedAttention V1, a grid of one 128-thread block per
+/// - ``AttentionKernel/unsplit``: vLLM's PagedAttention V1 (`paged_attention_v1_launcher` in
+///   `csrc/attention`: grid `(num_heads, num_seqs)`, 128 threads, dynamic shared memory
+///   `max(padded_max_seq_len · 4, (warps / 2) · head_size · 4)` bytes), one block per
 ///   (sequence, head). Three physical limits shape it:
 ///   1. *One block's rate.* A block keeps `4 warps · blockSize · headDim · b` bytes in flight per
 ///      warp iteration (``SimulationOptions/unsplitWarpIterationSeconds``), so by Little's law it
