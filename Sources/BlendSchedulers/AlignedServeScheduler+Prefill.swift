@@ -154,12 +154,13 @@ extension AlignedServeScheduler {
 
     /// Moves the requests queued for the pool into it, keyed by their current KV length: swapped
     /// out to the host tier as prefetches (the step does not touch their blocks, and nothing is
-    /// allocated after this in the plan), or parked on the device when the host tier is full.
+    /// allocated after this in the plan; transfers before the steps when ``Options/prefetches``
+    /// is off), or parked on the device when the host tier is full.
     mutating func park(_ draft: inout AlignedPlanDraft) {
         for request in parking {
             let blocks = decodeBlocks(request)
             if capacity.hostBlocks > 0, let copies = kv.swapOut(request) {
-                draft.prefetches += copies
+                if options.prefetches { draft.prefetches += copies } else { draft.transfers += copies }
             } else {
                 parkedOnDevice.append(request)
             }

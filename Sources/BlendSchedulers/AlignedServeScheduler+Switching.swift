@@ -184,12 +184,13 @@ extension AlignedServeScheduler {
     }
 
     /// Takes `request` out of the pool onto the device for batch `batch`: a swap-in as
-    /// prefetches when it is on the host tier. Returns `false`, leaving it pooled, when the
-    /// device lacks the blocks.
+    /// prefetches when it is on the host tier (as transfers before the steps when
+    /// ``Options/prefetches`` is off). Returns `false`, leaving it pooled, when the device lacks
+    /// the blocks.
     private mutating func stage(_ request: Int32, batch: Int32, _ draft: inout AlignedPlanDraft) -> Bool {
         if kv.isSwappedOut(request) {
             guard let swapped = kv.swapIn(request) else { return false }
-            draft.prefetches += swapped.transfers
+            if options.prefetches { draft.prefetches += swapped.transfers } else { draft.transfers += swapped.transfers }
             ledger.resetsTable[Int(request)] = true
         }
         tree.remove(request)

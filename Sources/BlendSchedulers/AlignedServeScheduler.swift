@@ -57,6 +57,10 @@ public struct AlignedServeScheduler: BatchScheduler {
         public var starvationSteps: Int?
         /// Leaf width of the length tree (a power of 4; default 16).
         public var leafWidth: Int
+        /// Whether swaps between the pool and the device are prefetches overlapped with the
+        /// plan's steps (the default, the paper's GPU-prefetch-for-GPU); `false` is the paper's
+        /// no-prefetch ablation: every swap is a transfer on the critical path, before the steps.
+        public var prefetches: Bool
         /// Batching options: step budget, sequences per step, chunked prefill, prefix caching,
         /// 128-token rounding, longest decode span.
         public var batching: SequenceBatcher.Options
@@ -65,19 +69,20 @@ public struct AlignedServeScheduler: BatchScheduler {
         /// - Complexity: O(1).
         public init(minimumBatch: Int = 36, batchMemoryCap: Double = 0.4, switchFraction: Double = 0.5,
                     poolBatches: Double = 4, starvationSteps: Int? = nil, leafWidth: Int = 16,
-                    batching: SequenceBatcher.Options = .init()) {
+                    prefetches: Bool = true, batching: SequenceBatcher.Options = .init()) {
             self.minimumBatch = minimumBatch
             self.batchMemoryCap = batchMemoryCap
             self.switchFraction = switchFraction
             self.poolBatches = poolBatches
             self.starvationSteps = starvationSteps
             self.leafWidth = leafWidth
+            self.prefetches = prefetches
             self.batching = batching
         }
     }
 
-    /// `alignedserve`.
-    public let name = "alignedserve"
+    /// `alignedserve`, or `alignedserve-no-prefetch` when swaps are not prefetched.
+    public var name: String { options.prefetches ? "alignedserve" : "alignedserve-no-prefetch" }
     /// The options in force.
     public let options: Options
     /// What the policy did, for reports.
@@ -198,6 +203,12 @@ public struct AlignedServeScheduler: BatchScheduler {
             } else if ledger.phase[index] == .prefilling && sequence.samples {
                 ledger.phase[index] = .prefilled
                 completedPrefill = true
+            } else if sequence.samples, kv.hasTable(request), kv.shrink(request, toCover: ledger.computed[index] + 1) > 0 {
+                // A span that ended early (at another member's finish) leaves blocks reserved
+                // for tokens never decoded: free them, so that the device, the pool, evictions
+                // and swaps count only real KV.
+                ledger.sentBlocks[index] = min(ledger.sentBlocks[index], kv.tableLength(request))
+                ledger.resetsTable[index] = true
             }
         }
         if !decodingBatches.isEmpty {

@@ -16,10 +16,12 @@ public enum PolicyCatalog {
     public static let names = ["fcfs", "dfs", "balance", "lpm", "dfs-weight", "lof", "blendserve", "alignedserve"]
 
     /// BlendServe with one stage changed, for the paper's ablation: no density sorting, no node
-    /// splitting, no dual scan, true output lengths instead of sampling, and a 10% sample.
+    /// splitting, no dual scan, true output lengths instead of sampling, and a 10% sample; and
+    /// AlignedServe without prefetching (its paper's ablation).
     /// Accepted wherever a policy is named; not part of ``names``.
     public static let ablations = [
         "blendserve-no-sort", "blendserve-no-split", "blendserve-no-dual-scan", "blendserve-oracle", "blendserve-sample-10",
+        "alignedserve-no-prefetch",
     ]
 
     /// ``names`` followed by ``ablations``: every name ``make(_:options:seed:costModel:alignment:)`` accepts.
@@ -40,6 +42,7 @@ public enum PolicyCatalog {
         "blendserve-no-dual-scan": "BlendServe ablation: admit from the dense end only, no memory partition",
         "blendserve-oracle": "BlendServe ablation: true output lengths instead of the 1% sample",
         "blendserve-sample-10": "BlendServe ablation: a 10% sample instead of 1%",
+        "alignedserve-no-prefetch": "AlignedServe ablation: pool swaps on the critical path instead of prefetched",
     ]
 
     /// Builds the policy called `name`.
@@ -79,6 +82,11 @@ public enum PolicyCatalog {
         case "alignedserve":
             var alignment = alignment
             alignment.batching = options
+            return AlignedServeScheduler(options: alignment)
+        case "alignedserve-no-prefetch":
+            var alignment = alignment
+            alignment.batching = options
+            alignment.prefetches = false
             return AlignedServeScheduler(options: alignment)
         default: throw UnknownPolicy(name: name)
         }

@@ -17,8 +17,9 @@ public enum AttentionKernel: Sendable, Hashable {
     /// Time proportional to the KV tokens read, `ΣL`, at the achievable bandwidth: no straggler
     /// and no quantisation. This is the BlendServe paper's memory model (eq. 5).
     case ideal
-    /// One thread block per (sequence, KV head), as in vLLM's PagedAttention V1: the kernel ends
-    /// when its longest sequence ends, `max(ΣL-bound, longest L at one block's rate)`.
+    /// One thread block per (sequence, KV head), as in vLLM's PagedAttention V1: the batch's KV
+    /// streams at the rate its resident blocks can sustain, and the longest sequence's blocks,
+    /// held to a slot's share while the SMs are full, finish alone at one block's rate.
     case unsplit
     /// Each sequence cut into chunks of `chunkTokens` tokens per KV head, scheduled in waves over
     /// the SMs (Flash-Decoding, FlashInfer); the tail wave and the partial last chunk of each
@@ -95,6 +96,14 @@ public struct SimulationOptions: Sendable, Hashable {
     /// Streaming multiprocessors per GPU for the attention kernel models; `nil` looks the
     /// hardware up by name (see ``defaultStreamingMultiprocessors(for:)``).
     public var streamingMultiprocessors: Int? = nil
+    /// Seconds one warp of the unsplit kernel spends on one KV block (``blockSize`` tokens of one
+    /// head): the loads of the block are issued together, then the warp waits for them and
+    /// reduces. Default 1 µs: a loaded HBM round trip of about 0.6–0.8 µs on A100/H100 plus the
+    /// dot products, the shuffle reduction and the logit store. With the kernel's 4 warps a block
+    /// then keeps `4 · blockSize · headDim · b` bytes in flight (16 KB for head dimension 128) and
+    /// streams at 16 GB/s by Little's law. An assumption, not a measurement: no kernel profile is
+    /// in our notes; sweep it when results depend on it.
+    public var unsplitWarpIterationSeconds: Double = 1e-6
     /// Where device-to-device block copies go. Default ``DeviceCopyPath/localMemory``.
     public var deviceCopyPath: DeviceCopyPath = .localMemory
     /// How prefetched host-to-device blocks travel; `nil` (the default) picks
@@ -139,6 +148,15 @@ public struct SimulationOptions: Sendable, Hashable {
         "a100-80gb": 108, "a100-40gb": 108, "h100-sxm": 132, "h200": 132, "l40s": 142,
     ]
 
+    /// Shared memory per SM in bytes, and resident threads per SM, of the hardware presets (NVIDIA
+    /// CUDA programming guide, compute capabilities 8.0, 8.9 and 9.0): A100 164 KB and 2048,
+    /// H100 and H200 228 KB and 2048, L40S 100 KB and 1536. They bound how many unsplit
+    /// attention blocks an SM holds at once.
+    public static let occupancyTable: [String: (sharedMemory: Int, threads: Int)] = [
+        "a100-80gb": (164 * 1024, 2048), "a100-40gb": (164 * 1024, 2048), "h100-sxm": (228 * 1024, 2048),
+        "h200": (228 * 1024, 2048), "l40s": (100 * 1024, 1536),
+    ]
+
     /// The SM count assumed when the hardware name is not in
     /// ``streamingMultiprocessorTable``: 108, the A100 of the BlendServe paper.
     public static let fallbackStreamingMultiprocessors = 108
@@ -148,5 +166,12 @@ public struct SimulationOptions: Sendable, Hashable {
     /// - Complexity: O(1).
     public static func defaultStreamingMultiprocessors(for hardware: HardwareSpec) -> Int {
         streamingMultiprocessorTable[hardware.name.lowercased()] ?? fallbackStreamingMultiprocessors
+    }
+
+    /// Shared memory per SM and resident threads per SM for `hardware`: its entry in
+    /// ``occupancyTable``, else the A100's.
+    /// - Complexity: O(1).
+    public static func occupancyLimits(for hardware: HardwareSpec) -> (sharedMemory: Int, threads: Int) {
+        occupancyTable[hardware.name.lowercased()] ?? (164 * 1024, 2048)
     }
 }

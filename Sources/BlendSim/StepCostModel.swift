@@ -230,7 +230,7 @@ public struct StepCostModel: Sendable, Hashable {
         guard load.tokens > 0 else { return 0 }
         return weightReadSeconds(sampled: load.sampledSequences)
             + attention.seconds(kvTokens: load.decodeKVTokens, longest: load.longestDecodeKV,
-                                chunks: load.decodeKVChunks)
+                                chunks: load.decodeKVChunks, sequences: load.decodeSequences)
     }
 
     /// All-reduce seconds of a step.

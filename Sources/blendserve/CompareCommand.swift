@@ -13,8 +13,9 @@ enum CompareCommand {
     Runs a workload (trace or OpenAI batch JSONL) through several scheduling policies on BlendSim,
     one after another on identical simulated GPUs, and prints one row per run: throughput
     ((prompt + output tokens) / makespan), its ratio to the first row's, the fraction of the
-    optimal time T_o, the prefix-cache hit ratio, P99 time per output token, makespan and
-    preemptions. With --modes every policy runs in every mode and rows are labelled policy/mode
+    optimal time T_o, the prefix-cache hit ratio, P99 time per output token (TPOT: first to last
+    token of a request, waits included), P99 iteration time (of the step that produced each
+    output token, waits left out), makespan and preemptions. With --modes every policy runs in every mode and rows are labelled policy/mode
     (the papers' vLLM-DFS is dfs/sequential, NanoFlow-DFS is dfs/overlapped).
 
     Policies:
@@ -64,7 +65,7 @@ enum CompareCommand {
             for mode in modes {
                 let label = mode.map { "\(policy)/\(SimulationJob.name(of: $0))" } ?? policy
                 let (result, wall, alignment) = try await job.run(policy: policy, mode: mode, label: label,
-                                                                  recordsTimeline: timelinePath != nil)
+                                                                  recordsTimeline: true)
                 runs.append((label, mode ?? job.simulation.mode, result, wall, alignment))
                 if SimulationJob.reportFailures(result, prefix: "compare: \(label)") { failed = true }
             }
@@ -96,13 +97,14 @@ enum CompareCommand {
             print("\(path): \(Output.count(job.workload.count)) requests on \(setup)")
             Output.columns(
                 header: [modes.count > 1 ? "policy/mode" : "policy", "tokens/s", "ratio", "of T_o", "prefix hit",
-                         "P99 TPOT", "makespan", "preemptions"],
+                         "P99 TPOT", "P99 iteration", "makespan", "preemptions"],
                 rows: zip(runs, ratios).map { run, ratio in
                     let report = run.result.report
                     return [run.label, Output.count(Int(report.throughputTokensPerSecond.rounded())),
                             ratio.map { String(format: "%.3f", $0) } ?? "-",
                             report.fractionOfOptimal.map { String(format: "%.1f%%", $0 * 100) } ?? "-",
                             String(format: "%.4f", report.prefixHitRatio), Output.duration(report.timePerOutputToken.p99),
+                            Output.duration(report.iterationTime.p99),
                             Output.duration(report.makespanSeconds), Output.count(report.preemptions)]
                 })
             print("tokens/s: (prompt + output tokens) / makespan; ratio: to the first row; of T_o: optimal time / makespan")

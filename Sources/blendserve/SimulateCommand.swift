@@ -37,7 +37,7 @@ enum SimulateCommand {
         }
         let job = try SimulationJob(path: path, options: options, command: "simulate")
         let timelinePath = options.string("timeline")
-        let (result, wall, alignment) = try await job.run(policy: policy, recordsTimeline: timelinePath != nil)
+        let (result, wall, alignment) = try await job.run(policy: policy, recordsTimeline: true)
         let report = result.report
         if let timelinePath {
             try SimulationJob.writeTimeline([TimelineChart.Run(label: policy, timeline: report.timeline)],
@@ -57,6 +57,7 @@ enum SimulateCommand {
                 ("prefix hit ratio", String(format: "%.4f (%.1f%% of the DFS optimum %.4f)", report.prefixHitRatio, report.hitRatioOfOptimal * 100, report.optimalPrefixHitRatio)),
                 ("TTFT p50 / p99", "\(Output.duration(report.timeToFirstToken.p50)) / \(Output.duration(report.timeToFirstToken.p99))"),
                 ("TPOT p50 / p99", "\(Output.duration(report.timePerOutputToken.p50)) / \(Output.duration(report.timePerOutputToken.p99))"),
+                ("Iteration time per token p50 / p99", "\(Output.duration(report.iterationTime.p50)) / \(Output.duration(report.iterationTime.p99))"),
                 ("engine steps", "\(Output.count(report.engineSteps)) in \(Output.count(report.plans)) plans, \(report.preemptions) preemptions"),
                 ("scheduler time", "\(Output.duration(report.schedulerSecondsPerStep)) per step, after \(Output.duration(report.schedulerPrepareSeconds)) of preparation"),
                 ("simulation wall time", String(format: "%@ (%.1f M simulated tokens per second)", Output.duration(wall), Double(report.promptTokens + report.outputTokens) / max(wall, 1e-9) / 1e6)),

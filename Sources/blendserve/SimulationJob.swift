@@ -8,7 +8,8 @@ struct SimulationJob {
     /// The options that take a value, shared by `simulate` and `compare`.
     static let valuedOptions: Set<String> = [
         "model", "gpu", "mode", "attention", "interference", "max-batch-tokens", "max-sequences",
-        "block-size", "host-memory-gb", "seed", "timeline", "minimum-batch", "batch-memory-cap",
+        "block-size", "host-memory-gb", "seed", "timeline", "minimum-batch", "batch-memory-cap", "context",
+        "warp-iteration-us", "switch-fraction", "pool-batches", "switch-fraction", "pool-batches",
     ]
     /// The flags shared by `simulate` and `compare`.
     static let switchOptions: Set<String> = ["json", "round-128", "no-prefix-caching", "quiet"]
@@ -16,11 +17,17 @@ struct SimulationJob {
     /// The help lines of the shared options.
     static let optionsHelp = """
       --model M               model preset or config.json (default llama-3.1-8b)
+      --context N             the longest sequence the engine accepts, instead of the model's
+                              (e.g. 16384 for AlignedServe's 1K-8K long requests on OPT, whose
+                              learned positions stop at 2048; the simulated cost does not depend
+                              on position embeddings)
       --gpu G                 GPU preset, NAME:xN for tensor parallelism, or custom:... (default a100-80gb)
       --mode M                sequential (compute + memory, vLLM/SGLang-like) or overlapped
                               (NanoFlow-like; default)
       --attention A           decode-attention kernel model: ideal (default), unsplit, split-kv
       --interference F        overlapped-mode interference factor (default 0.15)
+      --warp-iteration-us U   unsplit kernel: microseconds one warp spends per KV block, which
+                              sets one thread block's streaming rate (default 1)
       --max-batch-tokens N    tokens per step (default 8192)
       --max-sequences N       sequences per step (default 2048)
       --block-size N          KV block size in tokens (default 16)
@@ -31,6 +38,10 @@ struct SimulationJob {
       --minimum-batch N       alignedserve: requests a batch needs, Kmin (default 36)
       --batch-memory-cap F    alignedserve: share of the device KV blocks one batch may hold,
                               Bmax (default 0.4)
+      --switch-fraction F     alignedserve: the running batch switches below this share of its
+                              peak membership (and below Kmin) (default 0.5)
+      --pool-batches F        alignedserve: prefill pauses while the pool holds F caps of KV
+                              (default 4)
       --quiet                 no progress line on standard error
     """
 
@@ -56,7 +67,9 @@ struct SimulationJob {
 
     /// Reads the shared options; the workload comes later through ``load(_:)``.
     init(options: CommandLineArguments, command: String) throws {
-        model = try resolveModel(options.string("model") ?? "llama-3.1-8b")
+        var model = try resolveModel(options.string("model") ?? "llama-3.1-8b")
+        model.maxContext = try options.integer("context", default: model.maxContext, in: 1 ... 1 << 24)!
+        self.model = model
         gpu = try resolveGPU(options.string("gpu") ?? "a100-80gb")
         var simulation = SimulationOptions()
         simulation.mode = try Self.mode(options.string("mode") ?? "overlapped", option: "--mode", command: command)
@@ -67,6 +80,8 @@ struct SimulationJob {
         case let other: throw UsageError(description: "\(command): --attention must be ideal, unsplit or split-kv, got '\(other)'")
         }
         simulation.interference = try options.number("interference", default: simulation.interference, in: 0 ... 1)!
+        simulation.unsplitWarpIterationSeconds = try options.number(
+            "warp-iteration-us", default: simulation.unsplitWarpIterationSeconds * 1e6, in: 0.01 ... 1000)! / 1e6
         simulation.maxTokensPerStep = try options.integer("max-batch-tokens", default: simulation.maxTokensPerStep, in: 16 ... 1 << 20)!
         simulation.maxSequencesPerStep = try options.integer("max-sequences", default: simulation.maxSequencesPerStep, in: 1 ... 1 << 20)!
         simulation.blockSize = try options.integer("block-size", default: simulation.blockSize, in: 1 ... 4096)!
@@ -77,7 +92,9 @@ struct SimulationJob {
         seed = try options.seed("seed", default: 1)
         alignment = try AlignedServeScheduler.Options(
             minimumBatch: options.integer("minimum-batch", default: 36, in: 1 ... 1 << 20)!,
-            batchMemoryCap: options.number("batch-memory-cap", default: 0.4, in: 0.01 ... 1)!)
+            batchMemoryCap: options.number("batch-memory-cap", default: 0.4, in: 0.01 ... 1)!,
+            switchFraction: options.number("switch-fraction", default: 0.5, in: 0 ... 1)!,
+            poolBatches: options.number("pool-batches", default: 4, in: 0.1 ... 1000)!)
         showsProgress = !options.flag("quiet") && !options.flag("json") && isatty(STDERR_FILENO) != 0
     }
 
@@ -186,6 +203,8 @@ struct SimulationJob {
             "prefix_hit_ratio_of_optimal": report.hitRatioOfOptimal,
             "p50_tpot_seconds": report.timePerOutputToken.p50,
             "p99_tpot_seconds": report.timePerOutputToken.p99,
+            "p50_iteration_seconds": report.iterationTime.p50,
+            "p99_iteration_seconds": report.iterationTime.p99,
             "p50_ttft_seconds": report.timeToFirstToken.p50,
             "p99_ttft_seconds": report.timeToFirstToken.p99,
             "scheduler_prepare_seconds": report.schedulerPrepareSeconds,

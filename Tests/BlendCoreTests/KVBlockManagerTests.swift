@@ -178,6 +178,18 @@ final class KVBlockManagerTests: XCTestCase {
         manager.checkInvariants()
     }
 
+    func testShrinkFreesTheBlocksASpanDidNotUse() {
+        var manager = KVBlockManager(capacity: capacity(device: 6))
+        XCTAssertEqual(manager.admit(0, tokens: [1, 2, 3], reserving: 3)?.blocks, [0])
+        XCTAssertEqual(manager.grow(0, toCover: 20), [1, 2, 3, 4])
+        XCTAssertEqual(manager.shrink(0, toCover: 9), 2)
+        XCTAssertEqual(manager.blockTable(0), [0, 1, 2])
+        XCTAssertEqual(manager.deviceBlocksInUse, 3)
+        XCTAssertEqual(manager.shrink(0, toCover: 12), 0, "nothing past the covering blocks")
+        XCTAssertEqual(manager.grow(0, toCover: 24), [3, 4, 5], "freed blocks serve later growth")
+        manager.checkInvariants()
+    }
+
     func testGrowAndBlocksNeeded() {
         var manager = KVBlockManager(capacity: capacity(device: 4))
         XCTAssertEqual(manager.admit(0, tokens: [1, 2, 3], reserving: 3)?.blocks, [0])

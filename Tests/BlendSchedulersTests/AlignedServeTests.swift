@@ -182,7 +182,10 @@ final class AlignedServeTests: XCTestCase {
 
     /// A regression: with the host tier full, a request could be parked on the device twice and
     /// then taken off it twice when the device ran short (found on 4,000 requests of the 95% mix
-    /// with Llama-3.1-8B and 32 sequences per step; smaller runs did not reach that state).
+    /// with Llama-3.1-8B and 32 sequences per step; smaller runs did not reach that state). The
+    /// host tier filled then only because span reservations inflated the swapped tables; now that
+    /// they are freed it no longer fills here, and the random-capacity test above covers
+    /// recomputation with a full host tier.
     func testDevicePressureWithAFullHostTierFinishesEveryRequest() async throws {
         let workload = try WorkloadGenerator.generate(.shortLong(shortShare: 0.95), requests: 4000, seed: 1, model: .llama31_8B).workload
         var options = SimulationOptions(mode: .overlapped, attention: .unsplit)
@@ -193,7 +196,6 @@ final class AlignedServeTests: XCTestCase {
         let result = await runner.run()
         XCTAssertNil(result.failure)
         XCTAssertEqual(result.report.requestsFinished, workload.count)
-        XCTAssertGreaterThan(runner.scheduler.statistics.recomputations, 0, "the host tier filled up")
     }
 
     func testBatchesAreFormedAndToppedUpWithinTheMemoryCap() async throws {
@@ -282,17 +284,16 @@ final class AlignedServeTests: XCTestCase {
         return result.report.outputTokensPerSecond
     }
 
-    /// The unsplit kernel is slow only when a batch's longest sequence holds more than
-    /// `kvHeads / SMs` of its KV: with OPT-13B's 40 KV heads over the H100's 132 SMs (30%), FCFS's
-    /// batches of ~100 sequences never straggle, so there is nothing for alignment to win there.
-    /// With Llama-3.1-8B's 8 KV heads (6%) and AlignedServe's Fig. 1 batch of 32 sequences, FCFS
-    /// loses a quarter of its throughput to stragglers and AlignedServe's aligned batches lose
-    /// far less.
+    /// Under the unsplit kernel's model, OPT-13B's 40 KV heads keep FCFS's large batches close to
+    /// the ideal kernel (each long sequence streams a slot's share while the bulk runs, so little
+    /// tail is left). With Llama-3.1-8B's 8 KV heads and AlignedServe's Fig. 1 batch of 32
+    /// sequences, FCFS loses over a third of its throughput to stragglers and AlignedServe's
+    /// aligned batches lose less.
     func testAlignedBatchesLoseLessToTheUnsplitKernelThanFCFS() async throws {
         let opt = try shortLongMix(200, model: .opt13B)
         let fcfsUnsplit = try await decodeThroughput("fcfs", opt, model: .opt13B, attention: .unsplit, maxSequences: 2048)
         let fcfsIdeal = try await decodeThroughput("fcfs", opt, model: .opt13B, attention: .ideal, maxSequences: 2048)
-        XCTAssertEqual(fcfsUnsplit / fcfsIdeal, 1, accuracy: 0.03, "OPT-13B: no straggler for FCFS to lose to")
+        XCTAssertGreaterThan(fcfsUnsplit / fcfsIdeal, 0.9, "OPT-13B: FCFS loses little to stragglers")
 
         let llama = try shortLongMix(300, model: .llama31_8B)
         var kept: [String: Double] = [:]
@@ -303,5 +304,69 @@ final class AlignedServeTests: XCTestCase {
         }
         print("share of ideal-kernel throughput kept under the unsplit kernel: fcfs \(kept["fcfs"]!), alignedserve \(kept["alignedserve"]!)")
         XCTAssertGreaterThan(kept["alignedserve"]!, kept["fcfs"]! + 0.05)
+    }
+
+    // MARK: - The paper's workload: OPT-13B, one H100, 95% short requests, 1K-8K long ones
+
+    /// OPT-13B with a 16K context, so that the paper's long requests (1K-8K tokens) run whole
+    /// (the simulated cost does not depend on position embeddings).
+    private static let longContextOPT13B: ModelSpec = {
+        var model = ModelSpec.opt13B
+        model.maxContext = 16_384
+        return model
+    }()
+
+    /// The report of `policy` on 400 requests of the 95% mix on one simulated H100 with a 200 GB
+    /// host tier, with its timeline (for the inter-token latency).
+    private func paperMixReport(_ policy: String, attention: AttentionKernel) async throws -> RunReport {
+        let model = Self.longContextOPT13B
+        let workload = try shortLongMix(400, model: model)
+        var options = SimulationOptions(mode: .overlapped, attention: attention)
+        options.hostMemoryBytes = 200e9
+        let engine = SimulatedGPU(workload: workload, model: model, hardware: .h100SXM, options: options)
+        return try await report(PolicyCatalog.make(policy), engine: engine, workload: workload)
+    }
+
+    private func report<S: BatchScheduler>(_ scheduler: S, engine: SimulatedGPU, workload: Workload) async -> RunReport {
+        var runner = OfflineRunner(scheduler: scheduler, engine: engine, workload: workload)
+        runner.recordsTimeline = true
+        let result = await runner.run()
+        XCTAssertEqual(result.report.requestsFinished, workload.count, scheduler.name)
+        return result.report
+    }
+
+    /// What alignment can win on the paper's workload is bounded by what FCFS loses to the
+    /// unsplit kernel: FCFS keeps more than 1/1.3 of its ideal-kernel throughput, so no policy
+    /// that only removes stragglers reaches 1.3x FCFS. AlignedServe's decode iterations are
+    /// shorter (P99 iteration time), but it decodes smaller batches and ends below FCFS.
+    func testStragglersBoundWhatAlignmentCanWinOnThePaperMix() async throws {
+        let fcfsUnsplit = try await paperMixReport("fcfs", attention: .unsplit)
+        let fcfsIdeal = try await paperMixReport("fcfs", attention: .ideal)
+        let aligned = try await paperMixReport("alignedserve", attention: .unsplit)
+        let ceiling = fcfsIdeal.outputTokensPerSecond / fcfsUnsplit.outputTokensPerSecond
+        print("95% mix: FCFS ideal/unsplit \(ceiling); AlignedServe/FCFS \(aligned.outputTokensPerSecond / fcfsUnsplit.outputTokensPerSecond); "
+              + "P99 iteration time fcfs \(fcfsUnsplit.iterationTime.p99), alignedserve \(aligned.iterationTime.p99)")
+        XCTAssertGreaterThan(ceiling, 1.02, "the unsplit kernel costs FCFS something")
+        XCTAssertLessThan(ceiling, 1.3, "but less than the paper's gain")
+        XCTAssertLessThan(aligned.iterationTime.p99, 0.7 * fcfsUnsplit.iterationTime.p99)
+        XCTAssertLessThan(aligned.outputTokensPerSecond, fcfsUnsplit.outputTokensPerSecond)
+    }
+
+    /// The control: with the ideal kernel there is no straggler, and AlignedServe does not beat
+    /// FCFS.
+    func testNoGainUnderTheIdealKernel() async throws {
+        let fcfs = try await paperMixReport("fcfs", attention: .ideal)
+        let aligned = try await paperMixReport("alignedserve", attention: .ideal)
+        XCTAssertLessThan(aligned.outputTokensPerSecond, fcfs.outputTokensPerSecond)
+    }
+
+    /// The prefetch ablation: swaps on the critical path cost throughput and lengthen the
+    /// iterations that carry them.
+    func testTurningPrefetchOffCostsThroughput() async throws {
+        let prefetched = try await paperMixReport("alignedserve", attention: .unsplit)
+        let exposed = try await paperMixReport("alignedserve-no-prefetch", attention: .unsplit)
+        XCTAssertEqual(exposed.policy, "alignedserve-no-prefetch")
+        XCTAssertLessThan(exposed.outputTokensPerSecond, prefetched.outputTokensPerSecond)
+        XCTAssertGreaterThan(exposed.iterationTime.p99, prefetched.iterationTime.p99)
     }
 }

@@ -4,8 +4,9 @@ import XCTest
 
 /// AlignedServe §7.4: a decode batch of 32 in which 2 sequences attend to 8K tokens and 30 to
 /// 512. Under the unsplit kernel the long sequences are stragglers (the paper's Fig. 1 shows
-/// +61% iteration time for 6.25% long requests); under the ideal kernel the attention time
-/// grows only with ΣL; split-KV lies between.
+/// +61% iteration time for 6.25% long requests): each of their blocks streams only a slot's
+/// share while the SMs are full and finishes alone at its Little's-law rate. Under the ideal
+/// kernel the attention time grows only with ΣL; split-KV lies between.
 final class StragglerTests: XCTestCase {
     static let short = 512, long = 8192
 
@@ -70,15 +71,51 @@ final class StragglerTests: XCTestCase {
     }
 
     func testTensorParallelismKeepsTheStraggler() throws {
-        // Each rank holds half the heads but still walks the longest sequence.
+        // Each rank holds half the heads but still walks the longest sequence: the tail beyond the
+        // bulk is paid on both, at one block's rate.
         let one = SimulatedGPU(workload: workload, model: .llama31_8B, hardware: .a100_80GB, options: options(.sequential, .unsplit))
         let two = SimulatedGPU(workload: workload, model: .llama31_8B, hardware: .a100_80GB.withGPUCount(2),
                                options: options(.sequential, .unsplit))
-        let straggler = Double(Self.long) * one.costModel.attention.stragglerTokenSeconds
-        XCTAssertEqual(one.costModel.attention.stragglerTokenSeconds, two.costModel.attention.stragglerTokenSeconds)
-        let oneMixed = try one.simulate(plan(longMembers: 2)).memorySeconds!
-        let twoMixed = try two.simulate(plan(longMembers: 2)).memorySeconds!
-        XCTAssertEqual(oneMixed - one.costModel.weightReadSeconds(sampled: 32), straggler, accuracy: 1e-12)
-        XCTAssertEqual(twoMixed - two.costModel.weightReadSeconds(sampled: 32), straggler, accuracy: 1e-12)
+        XCTAssertEqual(one.costModel.attention.blockTokenSeconds, two.costModel.attention.blockTokenSeconds)
+        let sum = 30 * Self.short + 2 * Self.long
+        for gpu in [one, two] {
+            let attention = gpu.costModel.attention
+            let shape = attention.unsplitShape(sequences: 32, longest: Self.long)
+            let bulk = attention.kvTokenSeconds * shape.slowdown * Double(sum)
+            let tail = attention.blockTokenSeconds
+                * (Double(Self.long) - Double(attention.kvHeadsPerGPU * sum) / shape.active)
+            XCTAssertGreaterThan(tail, bulk, "\(gpu.hardware.gpuCount) GPUs: the straggler's tail dominates")
+            let mixed = try gpu.simulate(plan(longMembers: 2)).memorySeconds!
+            XCTAssertEqual(mixed - gpu.costModel.weightReadSeconds(sampled: 32), bulk + tail, accuracy: 1e-12)
+        }
+    }
+
+    /// OPT-13B on one H100, the paper's Fig. 1 batch: the occupancy the long sequences' logits
+    /// buffers leave (6 blocks per SM at 8K, 16 at 512), and the iteration time they add (the paper
+    /// measures +61%; our kernel gives more, the ideal one less).
+    func testFigureOneShapeOnOPT13B() throws {
+        let workload = makeWorkload(prompts: [Int](repeating: 100, count: 32), outputs: [Int?](repeating: nil, count: 32))
+        var increases: [AttentionKernel: Double] = [:]
+        for kernel in [AttentionKernel.ideal, .unsplit] {
+            let gpu = SimulatedGPU(workload: workload, model: .opt13B, hardware: .h100SXM, options: options(.sequential, kernel))
+            XCTAssertEqual(gpu.costModel.attention.blocksPerSM(longest: Self.short), 16)
+            XCTAssertEqual(gpu.costModel.attention.blocksPerSM(longest: Self.long), 6)
+            let uniform = try gpu.simulate(plan(longMembers: 0)).seconds, mixed = try gpu.simulate(plan(longMembers: 2)).seconds
+            increases[kernel] = mixed / uniform - 1
+            print("OPT-13B H100 \(kernel): \(uniform * 1e3) ms -> \(mixed * 1e3) ms (+\(increases[kernel]! * 100)%)")
+        }
+        XCTAssertGreaterThan(increases[.unsplit]!, 0.61)
+        XCTAssertLessThan(increases[.unsplit]!, 1.2)
+        XCTAssertLessThan(increases[.ideal]!, 0.61)
+    }
+
+    /// Too few blocks cannot saturate HBM: four equal sequences on Llama-3.1-8B (32 blocks at
+    /// 16 GB/s each) stream far below the A100's achievable bandwidth.
+    func testFewBlocksCannotSaturateMemory() {
+        let model = StepCostModel(model: .llama31_8B, hardware: .a100_80GB, options: options(.sequential, .unsplit))
+        let shape = model.attention.unsplitShape(sequences: 4, longest: 1024)
+        XCTAssertEqual(shape.active, 32)
+        XCTAssertGreaterThan(shape.slowdown, 3)
+        XCTAssertEqual(model.attention.unsplitShape(sequences: 512, longest: 1024).slowdown, 1)
     }
 }

@@ -208,6 +208,25 @@ public struct KVBlockManager: Sendable, Equatable {
         return appended
     }
 
+    /// Drops the blocks at the end of the table of `sequence` that positions `0 ..< tokens` do
+    /// not need: blocks reserved for a multi-step span that ended early. They hold no computed
+    /// KV, so none is cached; each becomes free. Returns how many were dropped.
+    /// - Precondition: `sequence` has a table on the device, and its blocks past `tokens` are not
+    ///   chained into the prefix cache (`tokens` covers every committed position).
+    /// - Complexity: O(blocks dropped).
+    @discardableResult
+    public mutating func shrink(_ sequence: Int32, toCover tokens: Int) -> Int {
+        precondition(hasTable(sequence), "sequence \(sequence) has no block table on the device")
+        let keep = (max(0, tokens) + capacity.blockSize - 1) / capacity.blockSize
+        let length = tableLength(sequence)
+        guard length > keep else { return 0 }
+        precondition(sequences[sequence]!.chainedBlocks <= keep, "shrink would drop committed blocks of sequence \(sequence)")
+        let dropped = sequences[sequence]!.blocks[keep...]
+        sequences[sequence]!.blocks.removeLast(length - keep)
+        for block in dropped.reversed() { dereference(block) }
+        return length - keep
+    }
+
     /// Records that positions `0 ..< computed` of `sequence` hold, or will hold by the end of the
     /// step being planned, the KV of `tokens[0 ..< computed]`, and caches every full block in that
     /// range that is not cached yet.
