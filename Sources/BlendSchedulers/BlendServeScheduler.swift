@@ -18,6 +18,9 @@ import BlendCore
 ///    start long requests for a whole lifetime), then with requests whose peak KV `(p + d)`
 ///    fits it. The compute-heavy side never does, since its short requests would then flood each
 ///    step with prefill.
+///    **Balanced steps** (our addition): while any sequence decodes, neither side admits once the
+///    step's GEMM time reaches its memory time (the weights and the decodes' KV reads), so no
+///    step is compute-bound while long decodes wait behind it (see ``Options/balancesSteps``).
 /// 4. **Online correction.** A request that outlives its estimate gets a doubled one; one from the
 ///    compute-heavy side moves its footprint to the memory-heavy side (the paper's relocation
 ///    from `M_L` to `M_R`). Finished requests sharpen the estimates of those not yet admitted.
@@ -54,13 +57,23 @@ public struct BlendServeScheduler: BatchScheduler {
         /// the difference between expected and actual KV use, which would otherwise show up as
         /// preemptions.
         public var memoryFraction: Double
+        /// Stop admitting into a step once its predicted compute time (the tokens scheduled so
+        /// far, at ``CostModel/computeSecondsPerToken``) reaches its predicted memory time
+        /// (``CostModel/weightReadSeconds`` plus the decodes' KV reads), while any sequence
+        /// decodes. Eq. (10) and Algorithm 3 balance the two sides on average over a unit; they
+        /// do not stop a step from being all prefill while long decodes are running, and in the
+        /// overlapped mode every such step leaves the memory side idle and stretches the decodes'
+        /// lifetimes into a memory-bound tail. Deferred prefill is never lost: it pairs with the
+        /// last decodes or runs compute-bound once no decode is left, where a step's time is its
+        /// compute time anyway. (Off for the "no step balance" ablation.)
+        public var balancesSteps: Bool
 
         /// Creates options.
         /// - Complexity: O(1).
         public init(sampleFraction: Double = 0.01, keepSharing: Double = 0.99, seed: UInt64 = 1,
                     fallbackOutputLength: Int = 256, batching: SequenceBatcher.Options = .init(),
                     warmUpTokens: Int = 1024, sortsByDensity: Bool = true, dualScan: Bool = true,
-                    oracleOutputLengths: Bool = false, memoryFraction: Double = 0.9) {
+                    oracleOutputLengths: Bool = false, memoryFraction: Double = 0.9, balancesSteps: Bool = true) {
             self.sampleFraction = sampleFraction
             self.keepSharing = keepSharing
             self.seed = seed
@@ -71,6 +84,7 @@ public struct BlendServeScheduler: BatchScheduler {
             self.dualScan = dualScan
             self.oracleOutputLengths = oracleOutputLengths
             self.memoryFraction = memoryFraction
+            self.balancesSteps = balancesSteps
         }
     }
 
@@ -197,7 +211,19 @@ public struct BlendServeScheduler: BatchScheduler {
             startBlending()
             return blendStep()
         }
-        return batcher.finishStep(admissionBlocked: blocked || sampleCursor == sample.count)
+        return batcher.finishStep(admissionBlocked: blocked || sampleCursor == sample.count, spanLimit: stepsToWarmUpEnd())
+    }
+
+    /// Steps until every running sample has generated ``Options/warmUpTokens`` tokens, so that a
+    /// multi-step span ends where the scan starts, as stepping one by one would (`.max` when
+    /// that never ends the warm-up).
+    private func stepsToWarmUpEnd() -> Int {
+        guard options.warmUpTokens > 0 else { return .max }
+        var steps = 0
+        for request in batcher.running where inSample[Int(request)] {
+            steps = max(steps, options.warmUpTokens - batcher.generatedTokens(request))
+        }
+        return steps > 0 ? steps : .max
     }
 
     /// Whether every sample has finished, or has generated ``Options/warmUpTokens`` tokens
@@ -251,6 +277,7 @@ public struct BlendServeScheduler: BatchScheduler {
         stepsSinceCredit = 0
         var waitsForFinish = true
         var spanLimit = Int.max
+        let memorySeconds = costModel.weightReadSeconds + Double(batcher.stepDecodeKVTokens) * costModel.memorySecondsPerKVToken
         for side in [Side.right, .left] where !scanner.isExhausted {
             let index = side.rawValue
             let rate = side == .left ? budget.left.prefillTokens : budget.right.prefillTokens
@@ -259,6 +286,11 @@ public struct BlendServeScheduler: BatchScheduler {
                 if taken[Int(request)] {
                     _ = side == .left ? scanner.popLeft() : scanner.popRight()
                     continue
+                }
+                if stepIsBalanced(memorySeconds: memorySeconds) {
+                    waitsForFinish = false
+                    spanLimit = 1
+                    break admission
                 }
                 let estimate = estimator.estimate(Int(request))
                 let prompt = Double(batcher.workload.promptLength(Int(request)))
@@ -292,6 +324,13 @@ public struct BlendServeScheduler: BatchScheduler {
         }
         self.scanner = scanner
         return batcher.finishStep(admissionBlocked: waitsForFinish || scanner.isExhausted, spanLimit: spanLimit)
+    }
+
+    /// Whether the step's compute already covers its memory time (``Options/balancesSteps``): some
+    /// sequence decodes and the tokens scheduled so far take at least `memorySeconds` of GEMMs.
+    private func stepIsBalanced(memorySeconds: Double) -> Bool {
+        options.balancesSteps && batcher.stepDecodeKVTokens > 0
+            && Double(batcher.stepTokens) * costModel.computeSecondsPerToken >= memorySeconds
     }
 
     /// The "no dual scan" ablation: admit in scan order from the dense end only, as long as the

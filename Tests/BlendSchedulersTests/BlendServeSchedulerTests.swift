@@ -53,6 +53,33 @@ final class BlendServeSchedulerTests: XCTestCase {
         }
     }
 
+    /// Prefill-heavy requests with unique prompts (each under a shared header) and a few long
+    /// generations that need whole steps of overlap to hide their KV reads.
+    private func prefillHeavyWorkload() -> Workload {
+        var random = SeededGenerator(seed: 21)
+        var workload = Workload()
+        for index in 0 ..< 4000 {
+            let unique = (0 ..< 400).map { _ in Int32.random(in: 10_000 ..< 20_000, using: &random) }
+            workload.append(id: "d\(index)", prompt: [Int32(1)] + unique, outputLength: 2)
+        }
+        for index in 0 ..< 60 {
+            let prompt = [Int32(7)] + (0 ..< 60).map { _ in Int32.random(in: 20_000 ..< 30_000, using: &random) }
+            workload.append(id: "g\(index)", prompt: prompt, outputLength: Int.random(in: 1000 ... 1500, using: &random))
+        }
+        return workload
+    }
+
+    func testBalancedStepsKeepTheMemorySideBusyAndFinishSooner() async throws {
+        let workload = prefillHeavyWorkload()
+        let balanced = try await run("blendserve", workload).report
+        let unbalanced = try await run("blendserve-no-step-balance", workload).report
+        XCTAssertEqual(balanced.requestsFinished, workload.count)
+        print("balanced steps \(balanced.makespanSeconds) s, unbalanced \(unbalanced.makespanSeconds) s")
+        // Without the balance the dense side fills whole steps with prefill while the long
+        // generations decode, which stretches them into a memory-bound tail.
+        XCTAssertLessThan(balanced.makespanSeconds, 0.95 * unbalanced.makespanSeconds)
+    }
+
     func testScanPlanPutsDenseUnitsFirstAndSamplesEveryTopLevelGroup() async throws {
         let workload = mixedWorkload(seed: 7)
         var options = SimulationOptions()
@@ -82,7 +109,7 @@ final class BlendServeSchedulerTests: XCTestCase {
         options.deviceBlocks = 2000
         options.maxTokensPerStep = 2048
         let cost = CostModel(model: .llama31_8B, hardware: .a100_80GB)
-        for policy in ["fcfs", "dfs", "blendserve"] {
+        for policy in ["fcfs", "dfs", "blendserve", "blendserve-no-step-balance"] {
             var makespans: [Double] = []
             var plans: [Int] = []
             for span in [4096, 1] {

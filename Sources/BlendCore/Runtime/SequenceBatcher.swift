@@ -195,6 +195,7 @@ public struct SequenceBatcher: Sendable {
         scheduled = 0
         rejections.removeAll(keepingCapacity: true)
         tokenBudget = options.maxTokensPerStep
+        stepDecodeKVTokens = 0
         prefilling = false
         preemptedThisStep = false
         var position = 0
@@ -218,6 +219,15 @@ public struct SequenceBatcher: Sendable {
             }
         }
     }
+
+    /// Tokens scheduled so far in this step (prefill chunks and decodes): what its GEMMs compute.
+    /// - Complexity: O(1).
+    @inlinable public var stepTokens: Int { options.maxTokensPerStep - tokenBudget }
+
+    /// KV tokens the one-token decodes scheduled so far in this step attend to (a decode at
+    /// position `i` reads `i + 1`): what the step's decode attention reads from memory. Reading
+    /// it is O(1).
+    public private(set) var stepDecodeKVTokens = 0
 
     /// Whether another request may be admitted in this step (budget, sequence slots, and no
     /// preemption in this step).
@@ -286,7 +296,7 @@ public struct SequenceBatcher: Sendable {
         let index = Int(request)
         let end = start + count
         let samples = end == knownLength(index)
-        if !samples || count > 1 { prefilling = true }
+        if !samples || count > 1 { prefilling = true } else { stepDecodeKVTokens += end }
         commitFullBlocks(request, end: end)
         if scheduled == sequences.count {
             sequences.append(ScheduledSequence(request: request, start: start, count: count, tokens: [], newBlocks: [],
