@@ -130,6 +130,12 @@ public struct BlendServeScheduler: BatchScheduler {
     private var credit = [0.0, 0.0]
     private var kvBytesPerToken = 0.0
     private var stepsSinceCredit = 1
+    /// The density (eq. 9) below which a workload is memory-bound on this engine:
+    /// `1 + weightReadSeconds / (KV pool tokens · memorySecondsPerKVToken)`. Eq. 9 leaves weight
+    /// reads out, but every step reads the weights once and reads at most the whole KV pool, so
+    /// each KV token read costs at least that factor more memory time than eq. 5 charges (1.27
+    /// for Llama-3.1-8B on an A100-80GB: 16 GB of weights beside 60 GB of KV).
+    private var memoryBoundDensity = 1.0
     /// The scan plan built after the warm-up (for reports), `nil` before.
     public private(set) var plan: ScanPlanner.Plan?
 
@@ -147,6 +153,8 @@ public struct BlendServeScheduler: BatchScheduler {
         tree = PrefixTree(workload: workload)
         estimator = OutputLengthEstimator(tree: tree, fallback: options.fallbackOutputLength)
         kvBytesPerToken = Double(capacity.bytesPerBlock) / Double(capacity.blockSize)
+        let poolReadSeconds = Double(capacity.deviceBlocks * capacity.blockSize) * costModel.memorySecondsPerKVToken
+        memoryBoundDensity = poolReadSeconds > 0 ? 1 + costModel.weightReadSeconds / poolReadSeconds : 1
         var generator = SeededGenerator(seed: options.seed)
         let chosen = OutputLengthEstimator.chooseSample(requestCount: workload.count, fraction: options.sampleFraction,
                                                         using: &generator)
@@ -277,6 +285,7 @@ public struct BlendServeScheduler: BatchScheduler {
         stepsSinceCredit = 0
         var waitsForFinish = true
         var spanLimit = Int.max
+        var admittedThisStep = false
         let memorySeconds = costModel.weightReadSeconds + Double(batcher.stepDecodeKVTokens) * costModel.memorySecondsPerKVToken
         for side in [Side.right, .left] where !scanner.isExhausted {
             let index = side.rawValue
@@ -287,7 +296,8 @@ public struct BlendServeScheduler: BatchScheduler {
                     _ = side == .left ? scanner.popLeft() : scanner.popRight()
                     continue
                 }
-                if stepIsBalanced(memorySeconds: memorySeconds) {
+                if stepIsBalanced(memorySeconds: memorySeconds, next: batcher.workload.promptLength(Int(request)),
+                                  admitted: admittedThisStep, rootDensity: scanner.rootDensity) {
                     waitsForFinish = false
                     spanLimit = 1
                     break admission
@@ -301,6 +311,7 @@ public struct BlendServeScheduler: BatchScheduler {
                 guard fillsUp || paced else { break admission }
                 switch batcher.admit(request) {
                 case .admitted:
+                    admittedThisStep = true
                     _ = side == .left ? scanner.popLeft() : scanner.popRight()
                     taken[Int(request)] = true
                     sides[Int(request)] = Int8(index)
@@ -326,11 +337,19 @@ public struct BlendServeScheduler: BatchScheduler {
         return batcher.finishStep(admissionBlocked: waitsForFinish || scanner.isExhausted, spanLimit: spanLimit)
     }
 
-    /// Whether the step's compute already covers its memory time (``Options/balancesSteps``): some
-    /// sequence decodes and the tokens scheduled so far take at least `memorySeconds` of GEMMs.
-    private func stepIsBalanced(memorySeconds: Double) -> Bool {
-        options.balancesSteps && batcher.stepDecodeKVTokens > 0
-            && Double(batcher.stepTokens) * costModel.computeSecondsPerToken >= memorySeconds
+    /// Whether the step's compute covers its memory time (``Options/balancesSteps``): some sequence
+    /// decodes and the tokens scheduled so far take at least `memorySeconds` of GEMMs.
+    ///
+    /// Which way a step rounds depends on the workload's bottleneck. Where memory is the bottleneck
+    /// (``memoryBoundDensity``), a step that already admitted a request also counts as covered
+    /// when the next prompt (`next` tokens) would take it more than halfway past its memory time:
+    /// a compute-bound step would spend memory time no later step gives back. Where compute is the
+    /// bottleneck, the next request is admitted even if it overshoots, since every step should
+    /// then be compute-bound (and fewer, larger steps read the weights fewer times).
+    private func stepIsBalanced(memorySeconds: Double, next: Int, admitted: Bool, rootDensity: Double) -> Bool {
+        guard options.balancesSteps, batcher.stepDecodeKVTokens > 0 else { return false }
+        let lookahead = admitted && rootDensity < memoryBoundDensity ? Double(next) / 2 : 0
+        return (Double(batcher.stepTokens) + lookahead) * costModel.computeSecondsPerToken >= memorySeconds
     }
 
     /// The "no dual scan" ablation: admit in scan order from the dense end only, as long as the
@@ -400,3 +419,4 @@ public struct BlendServeScheduler: BatchScheduler {
         sidePeak[Side.right.rawValue] += peaks[index]
     }
 }
+
