@@ -65,7 +65,9 @@ public struct BlendServeScheduler: BatchScheduler {
         /// overlapped mode every such step leaves the memory side idle and stretches the decodes'
         /// lifetimes into a memory-bound tail. Deferred prefill is never lost: it pairs with the
         /// last decodes or runs compute-bound once no decode is left, where a step's time is its
-        /// compute time anyway. (Off for the "no step balance" ablation.)
+        /// compute time anyway. A step rounds toward the workload's bottleneck: on a memory-bound
+        /// workload it stops before a prompt would take it more than halfway past its memory time,
+        /// on a compute-bound one it admits that prompt. (Off for the "no step balance" ablation.)
         public var balancesSteps: Bool
 
         /// Creates options.
@@ -419,4 +421,3 @@ public struct BlendServeScheduler: BatchScheduler {
         sidePeak[Side.right.rawValue] += peaks[index]
     }
 }
-
