@@ -66,8 +66,9 @@ public struct BlendServeScheduler: BatchScheduler {
         /// lifetimes into a memory-bound tail. Deferred prefill is never lost: it pairs with the
         /// last decodes or runs compute-bound once no decode is left, where a step's time is its
         /// compute time anyway. A step rounds toward the workload's bottleneck: on a memory-bound
-        /// workload it stops before a prompt would take it more than halfway past its memory time,
-        /// on a compute-bound one it admits that prompt. (Off for the "no step balance" ablation.)
+        /// workload its prompt tokens are capped at its memory time (a longer prompt is prefilled
+        /// in chunks over the next steps), on a compute-bound one the prompt that crosses the line
+        /// is admitted whole. (Off for the "no step balance" ablation.)
         public var balancesSteps: Bool
 
         /// Creates options.
@@ -138,6 +139,10 @@ public struct BlendServeScheduler: BatchScheduler {
     /// each KV token read costs at least that factor more memory time than eq. 5 charges (1.27
     /// for Llama-3.1-8B on an A100-80GB: 16 GB of weights beside 60 GB of KV).
     private var memoryBoundDensity = 1.0
+    /// The prompt tokens the next step may compute (``SequenceBatcher/beginStep(prefillLimit:)``):
+    /// on a memory-bound workload, as many as the GEMMs can run in the last step's memory time
+    /// beside the running sequences' decodes, so no step turns compute-bound; otherwise no limit.
+    private var prefillLimit = Int.max
     /// The scan plan built after the warm-up (for reports), `nil` before.
     public private(set) var plan: ScanPlanner.Plan?
 
@@ -196,7 +201,7 @@ public struct BlendServeScheduler: BatchScheduler {
     /// Plans the next step: the warm-up sample first, then the dual scan.
     /// - Complexity: O(running sequences + admitted prompt blocks) per step.
     public mutating func nextStep() -> StepPlan? {
-        batcher.beginStep()
+        batcher.beginStep(prefillLimit: scanner == nil ? .max : prefillLimit)
         if scanner == nil { return warmUpStep() }
         return blendStep()
     }
@@ -287,7 +292,6 @@ public struct BlendServeScheduler: BatchScheduler {
         stepsSinceCredit = 0
         var waitsForFinish = true
         var spanLimit = Int.max
-        var admittedThisStep = false
         let memorySeconds = costModel.weightReadSeconds + Double(batcher.stepDecodeKVTokens) * costModel.memorySecondsPerKVToken
         for side in [Side.right, .left] where !scanner.isExhausted {
             let index = side.rawValue
@@ -298,8 +302,7 @@ public struct BlendServeScheduler: BatchScheduler {
                     _ = side == .left ? scanner.popLeft() : scanner.popRight()
                     continue
                 }
-                if stepIsBalanced(memorySeconds: memorySeconds, next: batcher.workload.promptLength(Int(request)),
-                                  admitted: admittedThisStep, rootDensity: scanner.rootDensity) {
+                if stepIsBalanced(memorySeconds: memorySeconds) {
                     waitsForFinish = false
                     spanLimit = 1
                     break admission
@@ -313,7 +316,6 @@ public struct BlendServeScheduler: BatchScheduler {
                 guard fillsUp || paced else { break admission }
                 switch batcher.admit(request) {
                 case .admitted:
-                    admittedThisStep = true
                     _ = side == .left ? scanner.popLeft() : scanner.popRight()
                     taken[Int(request)] = true
                     sides[Int(request)] = Int8(index)
@@ -327,6 +329,10 @@ public struct BlendServeScheduler: BatchScheduler {
                     _ = side == .left ? scanner.popLeft() : scanner.popRight()
                     taken[Int(request)] = true
                 case .noMemory, .noBudget:
+                    if batcher.prefillBudget == 0 {
+                        waitsForFinish = false
+                        spanLimit = 1
+                    }
                     break admission
                 }
             }
@@ -336,22 +342,18 @@ public struct BlendServeScheduler: BatchScheduler {
             }
         }
         self.scanner = scanner
+        prefillLimit = options.balancesSteps && batcher.stepDecodeKVTokens > 0 && scanner.rootDensity < memoryBoundDensity
+            ? max(Int(memorySeconds / costModel.computeSecondsPerToken) - batcher.running.count, 0) : .max
         return batcher.finishStep(admissionBlocked: waitsForFinish || scanner.isExhausted, spanLimit: spanLimit)
     }
 
     /// Whether the step's compute covers its memory time (``Options/balancesSteps``): some sequence
-    /// decodes and the tokens scheduled so far take at least `memorySeconds` of GEMMs.
-    ///
-    /// Which way a step rounds depends on the workload's bottleneck. Where memory is the bottleneck
-    /// (``memoryBoundDensity``), a step that already admitted a request also counts as covered
-    /// when the next prompt (`next` tokens) would take it more than halfway past its memory time:
-    /// a compute-bound step would spend memory time no later step gives back. Where compute is the
-    /// bottleneck, the next request is admitted even if it overshoots, since every step should
-    /// then be compute-bound (and fewer, larger steps read the weights fewer times).
-    private func stepIsBalanced(memorySeconds: Double, next: Int, admitted: Bool, rootDensity: Double) -> Bool {
-        guard options.balancesSteps, batcher.stepDecodeKVTokens > 0 else { return false }
-        let lookahead = admitted && rootDensity < memoryBoundDensity ? Double(next) / 2 : 0
-        return (Double(batcher.stepTokens) + lookahead) * costModel.computeSecondsPerToken >= memorySeconds
+    /// decodes and the tokens scheduled so far take at least `memorySeconds` of GEMMs. On a
+    /// compute-bound workload the prompt that crosses the line is admitted whole, since its steps
+    /// should be compute-bound; on a memory-bound one ``prefillLimit`` chunks it at the line.
+    private func stepIsBalanced(memorySeconds: Double) -> Bool {
+        options.balancesSteps && batcher.stepDecodeKVTokens > 0
+            && Double(batcher.stepTokens) * costModel.computeSecondsPerToken >= memorySeconds
     }
 
     /// The "no dual scan" ablation: admit in scan order from the dense end only, as long as the
@@ -421,3 +423,4 @@ public struct BlendServeScheduler: BatchScheduler {
         sidePeak[Side.right.rawValue] += peaks[index]
     }
 }
+

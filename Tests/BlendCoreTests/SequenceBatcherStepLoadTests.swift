@@ -37,4 +37,23 @@ final class SequenceBatcherStepLoadTests: XCTestCase {
         XCTAssertEqual(batcher.stepTokens, 25)
         XCTAssertEqual(batcher.stepDecodeKVTokens, 41)
     }
+
+    func testPrefillLimitChunksPromptsButNotDecodes() throws {
+        var batcher = batcher()
+        batcher.beginStep(prefillLimit: 30)
+        XCTAssertEqual(batcher.admit(0), .admitted(prefillTokens: 30), "the prompt is cut at the limit")
+        XCTAssertEqual(batcher.admit(1), .noBudget, "nothing is left for a second prompt")
+        let plan = try XCTUnwrap(batcher.finishStep(admissionBlocked: false))
+        batcher.observe(StepOutcome(steps: 1, seconds: 0.01,
+                                    sequences: plan.sequences.map { SequenceOutcome(request: $0.request, generated: 0) }))
+        batcher.beginStep(prefillLimit: 10)
+        XCTAssertEqual(batcher.stepTokens, 10, "the rest of the prompt continues under the next step's limit")
+        XCTAssertEqual(batcher.prefillBudget, 0)
+        let second = try XCTUnwrap(batcher.finishStep(admissionBlocked: false))
+        batcher.observe(StepOutcome(steps: 1, seconds: 0.01,
+                                    sequences: second.sequences.map { SequenceOutcome(request: $0.request, generated: 1) }))
+        batcher.beginStep(prefillLimit: 0)
+        XCTAssertEqual(batcher.stepTokens, 1, "a decode is not a prompt token: a zero limit still decodes")
+        XCTAssertEqual(batcher.stepDecodeKVTokens, 41)
+    }
 }
