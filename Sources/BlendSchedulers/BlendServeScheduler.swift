@@ -20,7 +20,9 @@ import BlendCore
 ///    step with prefill.
 ///    **Balanced steps** (our addition): while any sequence decodes, neither side admits once the
 ///    step's GEMM time reaches its memory time (the weights and the decodes' KV reads), so no
-///    step is compute-bound while long decodes wait behind it (see ``Options/balancesSteps``).
+///    step is compute-bound while long decodes wait behind it; on a memory-bound workload the
+///    step's prompt tokens are also capped there, chunking a longer prompt (see
+///    ``Options/balancesSteps``).
 /// 4. **Online correction.** A request that outlives its estimate gets a doubled one; one from the
 ///    compute-heavy side moves its footprint to the memory-heavy side (the paper's relocation
 ///    from `M_L` to `M_R`). Finished requests sharpen the estimates of those not yet admitted.
