@@ -28,6 +28,13 @@ public struct CostModel: Sendable, Hashable {
     /// Seconds to read one token's KV cache once: `kvBytesPerToken / bandwidth`.
     public var memorySecondsPerKVToken: Double { Double(model.kvBytesPerToken) / hardware.totalBandwidth }
 
+    /// Seconds to read every weight once: `P_model·bytesPerElement / bandwidth`. The paper's
+    /// equations leave it out (in a large batch the GEMMs hide it), but every engine step pays it
+    /// in memory bandwidth, which matters for a step of a few dozen long decodes: it is what a
+    /// policy adds to the step's KV reads when it predicts the step's memory time.
+    /// - Complexity: O(1).
+    public var weightReadSeconds: Double { model.weightBytes / hardware.totalBandwidth }
+
     /// `Comp(r)` in seconds for prompt length `p` and output length `d` (eq. 4).
     /// - Complexity: O(1).
     @inlinable

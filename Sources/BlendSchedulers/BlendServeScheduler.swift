@@ -18,6 +18,11 @@ import BlendCore
 ///    start long requests for a whole lifetime), then with requests whose peak KV `(p + d)`
 ///    fits it. The compute-heavy side never does, since its short requests would then flood each
 ///    step with prefill.
+///    **Balanced steps** (our addition): while any sequence decodes, neither side admits once the
+///    step's GEMM time reaches its memory time (the weights and the decodes' KV reads), so no
+///    step is compute-bound while long decodes wait behind it; on a memory-bound workload the
+///    step's prompt tokens are also capped there, chunking a longer prompt (see
+///    ``Options/balancesSteps``).
 /// 4. **Online correction.** A request that outlives its estimate gets a doubled one; one from the
 ///    compute-heavy side moves its footprint to the memory-heavy side (the paper's relocation
 ///    from `M_L` to `M_R`). Finished requests sharpen the estimates of those not yet admitted.
@@ -54,13 +59,26 @@ public struct BlendServeScheduler: BatchScheduler {
         /// the difference between expected and actual KV use, which would otherwise show up as
         /// preemptions.
         public var memoryFraction: Double
+        /// Stop admitting into a step once its predicted compute time (the tokens scheduled so
+        /// far, at ``CostModel/computeSecondsPerToken``) reaches its predicted memory time
+        /// (``CostModel/weightReadSeconds`` plus the decodes' KV reads), while any sequence
+        /// decodes. Eq. (10) and Algorithm 3 balance the two sides on average over a unit; they
+        /// do not stop a step from being all prefill while long decodes are running, and in the
+        /// overlapped mode every such step leaves the memory side idle and stretches the decodes'
+        /// lifetimes into a memory-bound tail. Deferred prefill is never lost: it pairs with the
+        /// last decodes or runs compute-bound once no decode is left, where a step's time is its
+        /// compute time anyway. A step rounds toward the workload's bottleneck: on a memory-bound
+        /// workload its prompt tokens are capped at its memory time (a longer prompt is prefilled
+        /// in chunks over the next steps), on a compute-bound one the prompt that crosses the line
+        /// is admitted whole. (Off for the "no step balance" ablation.)
+        public var balancesSteps: Bool
 
         /// Creates options.
         /// - Complexity: O(1).
         public init(sampleFraction: Double = 0.01, keepSharing: Double = 0.99, seed: UInt64 = 1,
                     fallbackOutputLength: Int = 256, batching: SequenceBatcher.Options = .init(),
                     warmUpTokens: Int = 1024, sortsByDensity: Bool = true, dualScan: Bool = true,
-                    oracleOutputLengths: Bool = false, memoryFraction: Double = 0.9) {
+                    oracleOutputLengths: Bool = false, memoryFraction: Double = 0.9, balancesSteps: Bool = true) {
             self.sampleFraction = sampleFraction
             self.keepSharing = keepSharing
             self.seed = seed
@@ -71,6 +89,7 @@ public struct BlendServeScheduler: BatchScheduler {
             self.dualScan = dualScan
             self.oracleOutputLengths = oracleOutputLengths
             self.memoryFraction = memoryFraction
+            self.balancesSteps = balancesSteps
         }
     }
 
@@ -116,6 +135,16 @@ public struct BlendServeScheduler: BatchScheduler {
     private var credit = [0.0, 0.0]
     private var kvBytesPerToken = 0.0
     private var stepsSinceCredit = 1
+    /// The density (eq. 9) below which a workload is memory-bound on this engine:
+    /// `1 + weightReadSeconds / (KV pool tokens · memorySecondsPerKVToken)`. Eq. 9 leaves weight
+    /// reads out, but every step reads the weights once and reads at most the whole KV pool, so
+    /// each KV token read costs at least that factor more memory time than eq. 5 charges (1.27
+    /// for Llama-3.1-8B on an A100-80GB: 16 GB of weights beside 60 GB of KV).
+    private var memoryBoundDensity = 1.0
+    /// The prompt tokens the next step may compute (``SequenceBatcher/beginStep(prefillLimit:)``):
+    /// on a memory-bound workload, as many as the GEMMs can run in the last step's memory time
+    /// beside the running sequences' decodes, so no step turns compute-bound; otherwise no limit.
+    private var prefillLimit = Int.max
     /// The scan plan built after the warm-up (for reports), `nil` before.
     public private(set) var plan: ScanPlanner.Plan?
 
@@ -133,6 +162,8 @@ public struct BlendServeScheduler: BatchScheduler {
         tree = PrefixTree(workload: workload)
         estimator = OutputLengthEstimator(tree: tree, fallback: options.fallbackOutputLength)
         kvBytesPerToken = Double(capacity.bytesPerBlock) / Double(capacity.blockSize)
+        let poolReadSeconds = Double(capacity.deviceBlocks * capacity.blockSize) * costModel.memorySecondsPerKVToken
+        memoryBoundDensity = poolReadSeconds > 0 ? 1 + costModel.weightReadSeconds / poolReadSeconds : 1
         var generator = SeededGenerator(seed: options.seed)
         let chosen = OutputLengthEstimator.chooseSample(requestCount: workload.count, fraction: options.sampleFraction,
                                                         using: &generator)
@@ -172,7 +203,7 @@ public struct BlendServeScheduler: BatchScheduler {
     /// Plans the next step: the warm-up sample first, then the dual scan.
     /// - Complexity: O(running sequences + admitted prompt blocks) per step.
     public mutating func nextStep() -> StepPlan? {
-        batcher.beginStep()
+        batcher.beginStep(prefillLimit: scanner == nil ? .max : prefillLimit)
         if scanner == nil { return warmUpStep() }
         return blendStep()
     }
@@ -197,7 +228,19 @@ public struct BlendServeScheduler: BatchScheduler {
             startBlending()
             return blendStep()
         }
-        return batcher.finishStep(admissionBlocked: blocked || sampleCursor == sample.count)
+        return batcher.finishStep(admissionBlocked: blocked || sampleCursor == sample.count, spanLimit: stepsToWarmUpEnd())
+    }
+
+    /// Steps until every running sample has generated ``Options/warmUpTokens`` tokens, so that a
+    /// multi-step span ends where the scan starts, as stepping one by one would (`.max` when
+    /// that never ends the warm-up).
+    private func stepsToWarmUpEnd() -> Int {
+        guard options.warmUpTokens > 0 else { return .max }
+        var steps = 0
+        for request in batcher.running where inSample[Int(request)] {
+            steps = max(steps, options.warmUpTokens - batcher.generatedTokens(request))
+        }
+        return steps > 0 ? steps : .max
     }
 
     /// Whether every sample has finished, or has generated ``Options/warmUpTokens`` tokens
@@ -251,6 +294,7 @@ public struct BlendServeScheduler: BatchScheduler {
         stepsSinceCredit = 0
         var waitsForFinish = true
         var spanLimit = Int.max
+        let memorySeconds = costModel.weightReadSeconds + Double(batcher.stepDecodeKVTokens) * costModel.memorySecondsPerKVToken
         for side in [Side.right, .left] where !scanner.isExhausted {
             let index = side.rawValue
             let rate = side == .left ? budget.left.prefillTokens : budget.right.prefillTokens
@@ -259,6 +303,11 @@ public struct BlendServeScheduler: BatchScheduler {
                 if taken[Int(request)] {
                     _ = side == .left ? scanner.popLeft() : scanner.popRight()
                     continue
+                }
+                if stepIsBalanced(memorySeconds: memorySeconds) {
+                    waitsForFinish = false
+                    spanLimit = 1
+                    break admission
                 }
                 let estimate = estimator.estimate(Int(request))
                 let prompt = Double(batcher.workload.promptLength(Int(request)))
@@ -282,6 +331,10 @@ public struct BlendServeScheduler: BatchScheduler {
                     _ = side == .left ? scanner.popLeft() : scanner.popRight()
                     taken[Int(request)] = true
                 case .noMemory, .noBudget:
+                    if batcher.prefillBudget == 0 {
+                        waitsForFinish = false
+                        spanLimit = 1
+                    }
                     break admission
                 }
             }
@@ -291,7 +344,18 @@ public struct BlendServeScheduler: BatchScheduler {
             }
         }
         self.scanner = scanner
+        prefillLimit = options.balancesSteps && batcher.stepDecodeKVTokens > 0 && scanner.rootDensity < memoryBoundDensity
+            ? max(Int(memorySeconds / costModel.computeSecondsPerToken) - batcher.running.count, 0) : .max
         return batcher.finishStep(admissionBlocked: waitsForFinish || scanner.isExhausted, spanLimit: spanLimit)
+    }
+
+    /// Whether the step's compute covers its memory time (``Options/balancesSteps``): some sequence
+    /// decodes and the tokens scheduled so far take at least `memorySeconds` of GEMMs. On a
+    /// compute-bound workload the prompt that crosses the line is admitted whole, since its steps
+    /// should be compute-bound; on a memory-bound one ``prefillLimit`` chunks it at the line.
+    private func stepIsBalanced(memorySeconds: Double) -> Bool {
+        options.balancesSteps && batcher.stepDecodeKVTokens > 0
+            && Double(batcher.stepTokens) * costModel.computeSecondsPerToken >= memorySeconds
     }
 
     /// The "no dual scan" ablation: admit in scan order from the dense end only, as long as the
@@ -361,3 +425,4 @@ public struct BlendServeScheduler: BatchScheduler {
         sidePeak[Side.right.rawValue] += peaks[index]
     }
 }
+

@@ -127,6 +127,14 @@ public final class SimulatedGPU: ExecutionEngine {
         costModel.optimalSeconds(totals)
     }
 
+    /// The practical optimum with the weight reads of the fewest steps this engine's KV pool and
+    /// step budget allow (see ``StepCostModel/weightAwareOptimalSeconds(_:kvPoolTokens:maxTokensPerStep:)``).
+    /// - Complexity: O(1).
+    public func weightAwareOptimalSeconds(_ totals: ResourceTotals) -> Double {
+        costModel.weightAwareOptimalSeconds(totals, kvPoolTokens: capacity.deviceBlocks * capacity.blockSize,
+                                            maxTokensPerStep: capacity.maxTokensPerStep)
+    }
+
     // MARK: Helpers
 
     /// The step of this plan (1-based) at which a sampling sequence finishes if the plan ran

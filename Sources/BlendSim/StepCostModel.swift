@@ -296,9 +296,16 @@ public struct StepCostModel: Sendable, Hashable {
     /// than the small difference between eq. 5's `p·d + d²/2` and the KV tokens actually read.
     /// - Complexity: O(1).
     public func optimalSeconds(_ totals: ResourceTotals) -> Double {
-        let comp = Double(totals.uniquePromptTokens + totals.outputTokens) * gemmSecondsPerToken
+        let parts = optimumParts(totals)
+        return max(parts.compute, parts.memory) + options.interference * min(parts.compute, parts.memory)
+    }
+
+    /// The compute and memory seconds ``optimalSeconds(_:)`` combines: GEMMs of the unique prompt
+    /// and output tokens with the LM head of the outputs, and eq. 5's KV reads.
+    /// - Complexity: O(1).
+    func optimumParts(_ totals: ResourceTotals) -> (compute: Double, memory: Double) {
+        let compute = Double(totals.uniquePromptTokens + totals.outputTokens) * gemmSecondsPerToken
             + Double(totals.outputTokens) * lmHeadSecondsPerSample
-        let mem = totals.kvTokenReads * attention.kvTokenSeconds
-        return max(comp, mem) + options.interference * min(comp, mem)
+        return (compute, totals.kvTokenReads * attention.kvTokenSeconds)
     }
 }

@@ -13,9 +13,11 @@ enum CompareCommand {
     Runs a workload (trace or OpenAI batch JSONL) through several scheduling policies on BlendSim,
     one after another on identical simulated GPUs, and prints one row per run: throughput
     ((prompt + output tokens) / makespan), its ratio to the first row's, the fraction of the
-    optimal time T_o, the prefix-cache hit ratio, P99 time per output token (TPOT: first to last
-    token of a request, waits included), P99 iteration time (of the step that produced each
-    output token, waits left out), makespan and preemptions. With --modes every policy runs in every mode and rows are labelled policy/mode
+    optimal time T_o, the same fraction of T_o+W (T_o plus the weight reads of the fewest steps
+    that can read every KV token, a bound no policy can beat on this engine), the prefix-cache
+    hit ratio, P99 time per output token (TPOT: first to last token of a request, waits
+    included), P99 iteration time (of the step that produced each output token, waits left out),
+    makespan and preemptions. With --modes every policy runs in every mode and rows are labelled policy/mode
     (the papers' vLLM-DFS is dfs/sequential, NanoFlow-DFS is dfs/overlapped).
 
     Policies:
@@ -26,7 +28,8 @@ enum CompareCommand {
       --modes M1,M2           run each policy in each of these modes (sequential, overlapped);
                               without it every run uses --mode
       --json                  print a JSON array: per run the keys of 'simulate --json' plus
-                              label and ratio_to_first
+                              label, ratio_to_first, weight_aware_optimal_seconds and
+                              fraction_of_weight_aware_optimal
       --plot FILE.svg         write an SVG bar chart of throughput per run, annotated with the
                               fraction of T_o
       --timeline FILE         write an SVG chart of compute and memory time per step over
@@ -86,28 +89,33 @@ enum CompareCommand {
                                             title: "\(URL(fileURLWithPath: path).lastPathComponent): compute and memory time per step, \(setup)",
                                             labelled: true, to: timelinePath)
         }
+        let weightAware = job.weightAwareOptimalSeconds
         if options.flag("json") {
             try Output.json(zip(runs, ratios).map { run, ratio -> [String: Any] in
                 var object = SimulationJob.json(run.result.report, mode: run.mode, wallSeconds: run.wall, alignment: run.alignment)
                 object["label"] = run.label
                 object["ratio_to_first"] = ratio ?? NSNull()
+                object["weight_aware_optimal_seconds"] = weightAware
+                object["fraction_of_weight_aware_optimal"] = weightAware / run.result.report.makespanSeconds
                 return object
             })
         } else {
             print("\(path): \(Output.count(job.workload.count)) requests on \(setup)")
             Output.columns(
-                header: [modes.count > 1 ? "policy/mode" : "policy", "tokens/s", "ratio", "of T_o", "prefix hit",
+                header: [modes.count > 1 ? "policy/mode" : "policy", "tokens/s", "ratio", "of T_o", "of T_o+W", "prefix hit",
                          "P99 TPOT", "P99 iteration", "makespan", "preemptions"],
                 rows: zip(runs, ratios).map { run, ratio in
                     let report = run.result.report
                     return [run.label, Output.count(Int(report.throughputTokensPerSecond.rounded())),
                             ratio.map { String(format: "%.3f", $0) } ?? "-",
                             report.fractionOfOptimal.map { String(format: "%.1f%%", $0 * 100) } ?? "-",
+                            report.makespanSeconds > 0 ? String(format: "%.1f%%", weightAware / report.makespanSeconds * 100) : "-",
                             String(format: "%.4f", report.prefixHitRatio), Output.duration(report.timePerOutputToken.p99),
                             Output.duration(report.iterationTime.p99),
                             Output.duration(report.makespanSeconds), Output.count(report.preemptions)]
                 })
-            print("tokens/s: (prompt + output tokens) / makespan; ratio: to the first row; of T_o: optimal time / makespan")
+            print("tokens/s: (prompt + output tokens) / makespan; ratio: to the first row; of T_o: optimal time / makespan;")
+            print("of T_o+W: the same with the weight reads of the fewest steps that can read every KV token (T_o+W \(Output.duration(weightAware)))")
             for run in runs {
                 if let alignment = run.alignment { print("\(run.label): \(SimulationJob.switchingLine(alignment))") }
             }

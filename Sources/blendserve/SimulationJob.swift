@@ -123,6 +123,13 @@ struct SimulationJob {
         "\(model.name), \(gpu.gpuCount > 1 ? "\(gpu.gpuCount)x " : "")\(gpu.name)"
     }
 
+    /// The workload's practical optimum with the weight reads of the fewest steps the engine
+    /// allows (``SimulatedGPU/weightAwareOptimalSeconds(_:)``), for the `of T_o+W` column.
+    /// - Complexity: O(1).
+    var weightAwareOptimalSeconds: Double {
+        SimulatedGPU(workload: workload, model: model, hardware: gpu, options: simulation).weightAwareOptimalSeconds(totals)
+    }
+
     /// The execution mode named `text` (`sequential` or `overlapped`).
     /// - Throws: ``UsageError`` naming `option` for any other name.
     /// - Complexity: O(1).

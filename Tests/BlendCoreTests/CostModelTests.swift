@@ -10,6 +10,13 @@ final class CostModelTests: XCTestCase {
         XCTAssertEqual(ModelSpec.llama31_8B.kvBytesPerToken, 131_072)
     }
 
+    func testWeightReadIsTheWeightsOverBandwidth() {
+        // About 16 GB of FP16 weights at 2.039 TB/s: close to 8 ms, the cost of a ~61K-token
+        // KV read, which every decode step pays on top of its attention.
+        XCTAssertEqual(cost.weightReadSeconds, ModelSpec.llama31_8B.weightBytes / 2.039e12, accuracy: 1e-12)
+        XCTAssertEqual(cost.weightReadSeconds, 0.0079, accuracy: 0.0002)
+    }
+
     func testOpenVidNormalisedDensity() {
         XCTAssertEqual(cost.density(prompt: 121, output: 16384), 0.097, accuracy: 0.0005)
     }

@@ -175,4 +175,32 @@ final class StepCostTests: XCTestCase {
         XCTAssertLessThan(fraction, 1)
         XCTAssertGreaterThan(fraction, 0.2)
     }
+
+    func testWeightAwareOptimumAddsTheWeightReadsOfTheFewestStepsAndStillBoundsARun() throws {
+        // 64 long generations: 100-token prompts, 4,000 output tokens, a pool of 20,000 tokens.
+        let count = 64, p = 100, d = 4000
+        let workload = makeWorkload(prompts: [Int](repeating: p, count: count), outputs: [Int?](repeating: d, count: count))
+        var options = SimulationOptions()
+        options.deviceBlocks = 1250
+        let gpu = SimulatedGPU(workload: workload, model: .llama31_8B, hardware: .a100_80GB, options: options)
+        var totals = ResourceTotals()
+        for _ in 0 ..< count { totals += ResourceTotals(prompt: p, output: d, unique: p) }
+        let cost = gpu.costModel
+        let steps = (totals.kvTokenReads / 20_000).rounded(.up)
+        XCTAssertEqual(cost.minimumSteps(totals, kvPoolTokens: 20_000, maxTokensPerStep: 8192), steps)
+        let comp = Double(count * (p + d)) * cost.gemmSecondsPerToken + Double(count * d) * cost.lmHeadSecondsPerSample
+        let mem = totals.kvTokenReads * cost.attention.kvTokenSeconds + steps * (cost.layerWeightReadSeconds + cost.lmHeadReadSeconds)
+        let bound = gpu.weightAwareOptimalSeconds(totals)
+        XCTAssertEqual(bound, max(comp, mem) + 0.15 * min(comp, mem), accuracy: 1e-9)
+        XCTAssertGreaterThan(bound, 1.2 * gpu.optimalSeconds(totals), "memory-bound decodes pay many weight reads")
+
+        // Decode in waves of 4 sequences (4 × 4,100 tokens fill the pool): the bound still holds.
+        var simulated = 0.0
+        for first in stride(from: 0, to: count, by: 4) {
+            let prompts = StepPlan(sequences: (first ..< first + 4).map { prefill($0, start: 0, count: p, samples: true) })
+            simulated += try gpu.simulate(prompts).seconds
+            simulated += try gpu.simulate(StepPlan(sequences: (first ..< first + 4).map { decode($0, kvLength: p + 1) }, steps: d)).seconds
+        }
+        XCTAssertLessThan(bound, simulated)
+    }
 }

@@ -90,6 +90,9 @@ public struct SequenceBatcher: Sendable {
     private var scheduled = 0
     private var rejections: [RequestRejection] = []
     @usableFromInline private(set) var tokenBudget = 0
+    /// Prompt tokens the step may still compute (``beginStep(prefillLimit:)``); `Int.max` when
+    /// unlimited. Reading it is O(1).
+    public private(set) var prefillBudget = Int.max
     private var prefilling = false
     @usableFromInline private(set) var preemptedThisStep = false
     /// The known tokens of the last request offered with generated tokens (a preempted one), kept
@@ -190,11 +193,17 @@ public struct SequenceBatcher: Sendable {
     }
 
     /// Schedules the running sequences and re-admits preempted ones (step 1 of a step).
+    ///
+    /// `prefillLimit` caps the prompt tokens the step computes, in continuing chunks and in
+    /// admissions alike (one-token decodes do not count); a prompt over it is computed in chunks
+    /// over the following steps (only with chunked prefill; without it the limit is ignored).
     /// - Complexity: O(running sequences + blocks allocated).
-    public mutating func beginStep() {
+    public mutating func beginStep(prefillLimit: Int = .max) {
         scheduled = 0
         rejections.removeAll(keepingCapacity: true)
         tokenBudget = options.maxTokensPerStep
+        prefillBudget = options.chunkedPrefill ? max(prefillLimit, 0) : .max
+        stepDecodeKVTokens = 0
         prefilling = false
         preemptedThisStep = false
         var position = 0
@@ -202,7 +211,12 @@ public struct SequenceBatcher: Sendable {
             let request = running[position]
             let index = Int(request)
             let known = knownLength(index)
-            let count = min(known - computed[index], tokenBudget)
+            let remaining = known - computed[index]
+            let count = remaining > 1 ? min(remaining, tokenBudget, prefillBudget) : min(remaining, tokenBudget)
+            if count == 0 {
+                position += 1
+                continue
+            }
             let end = computed[index] + count
             if kv.grow(request, toCover: end) == nil {
                 preemptLast()
@@ -218,6 +232,15 @@ public struct SequenceBatcher: Sendable {
             }
         }
     }
+
+    /// Tokens scheduled so far in this step (prefill chunks and decodes): what its GEMMs compute.
+    /// - Complexity: O(1).
+    @inlinable public var stepTokens: Int { options.maxTokensPerStep - tokenBudget }
+
+    /// KV tokens the one-token decodes scheduled so far in this step attend to (a decode at
+    /// position `i` reads `i + 1`): what the step's decode attention reads from memory. Reading
+    /// it is O(1).
+    public private(set) var stepDecodeKVTokens = 0
 
     /// Whether another request may be admitted in this step (budget, sequence slots, and no
     /// preemption in this step).
@@ -243,7 +266,7 @@ public struct SequenceBatcher: Sendable {
         if !options.chunkedPrefill, known > options.maxTokensPerStep {
             return reject(request, "prompt of \(known) tokens exceeds the step budget of \(options.maxTokensPerStep) tokens and chunked prefill is off")
         }
-        guard tokenBudget > 0, running.count < options.maxSequences else { return .noBudget }
+        guard tokenBudget > 0, prefillBudget > 0, running.count < options.maxSequences else { return .noBudget }
         guard let admitted = kv.admit(request, tokens: knownTokens(index), reserving: min(known, tokenBudget)) else {
             return .noMemory
         }
@@ -253,7 +276,7 @@ public struct SequenceBatcher: Sendable {
             kv.release(request)
             return .noBudget
         }
-        let count = min(remaining, tokenBudget)
+        let count = remaining > 1 ? min(remaining, tokenBudget, prefillBudget) : min(remaining, tokenBudget)
         guard kv.grow(request, toCover: admitted.cachedTokens + count) != nil else {
             kv.release(request)
             return .noMemory
@@ -286,7 +309,12 @@ public struct SequenceBatcher: Sendable {
         let index = Int(request)
         let end = start + count
         let samples = end == knownLength(index)
-        if !samples || count > 1 { prefilling = true }
+        if !samples || count > 1 {
+            prefilling = true
+            if prefillBudget != .max { prefillBudget -= count }
+        } else {
+            stepDecodeKVTokens += end
+        }
         commitFullBlocks(request, end: end)
         if scheduled == sequences.count {
             sequences.append(ScheduledSequence(request: request, start: start, count: count, tokens: [], newBlocks: [],
