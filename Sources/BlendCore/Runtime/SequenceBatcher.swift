@@ -21,6 +21,16 @@
 /// A new sequence registers its full prompt blocks in the prefix cache as soon as it is
 /// scheduled, so a request admitted later in the same step reuses them: a shared prefix is
 /// computed once even within one step.
+///
+/// On an engine that supports incremental plans (``EngineCapacity/supportsIncrementalPlans``,
+/// unless ``Options/incrementalPlans`` is off) the plans list only the sequences that change (see
+/// ``StepPlan``), and a step costs O(changes) instead of O(batch): a decoding sequence is touched
+/// only at the steps at which it needs a KV block, completes a block for the prefix cache, or
+/// reaches a count the policy asked to hear about (``notify(_:whenGenerated:)``), found in
+/// min-heaps keyed by step; its generated tokens are counted lazily from the step at which it was
+/// last synced. The decisions are exactly those of full plans: when the running sequences want
+/// more tokens than the step's budget, the step walks the whole batch in admission order as a full
+/// plan would.
 public struct SequenceBatcher: Sendable {
     /// Knobs of the batcher.
     public struct Options: Sendable, Hashable {
@@ -38,18 +48,32 @@ public struct SequenceBatcher: Sendable {
         public var roundTokensTo128: Bool
         /// Longest multi-step decode span in one plan (1 turns spans off).
         public var maxSpan: Int
+        /// Whether to send incremental plans to an engine that supports them (the schedules are
+        /// the same either way; full plans cost O(batch) per step).
+        public var incrementalPlans: Bool
 
         /// Creates options; `nil` limits take the engine's.
         /// - Complexity: O(1).
         public init(maxTokensPerStep: Int? = nil, maxSequences: Int? = nil, chunkedPrefill: Bool = true,
-                    prefixCaching: Bool = true, roundTokensTo128: Bool = false, maxSpan: Int = 4096) {
+                    prefixCaching: Bool = true, roundTokensTo128: Bool = false, maxSpan: Int = 4096,
+                    incrementalPlans: Bool = true) {
             self.maxTokensPerStep = maxTokensPerStep ?? .max
             self.maxSequences = maxSequences ?? .max
             self.chunkedPrefill = chunkedPrefill
             self.prefixCaching = prefixCaching
             self.roundTokensTo128 = roundTokensTo128
             self.maxSpan = maxSpan
+            self.incrementalPlans = incrementalPlans
         }
+    }
+
+    /// A sequence the last ``observe(_:)`` reported: its entry was in the outcome, it finished, or
+    /// it reached the count ``notify(_:whenGenerated:)`` asked for.
+    public struct ObservedSequence: Sendable, Hashable {
+        /// The request.
+        public var request: Int32
+        /// Whether it finished in that outcome.
+        public var finished: Bool
     }
 
     /// What ``admit(_:)`` did with a request.
@@ -74,10 +98,41 @@ public struct SequenceBatcher: Sendable {
     public private(set) var kv: KVBlockManager
 
     /// Requests in the batch, in admission order.
-    public private(set) var running: [Int32] = []
+    public private(set) var running: RunningOrder
     @usableFromInline private(set) var preempted: [Int32] = []
+    /// Per request: tokens in its KV cache (for a decoding sequence, as of its last sync).
     @usableFromInline private(set) var computed: [Int]
+    /// Per request: tokens generated (for a decoding sequence, as of its last sync).
     @usableFromInline private(set) var generated: [Int]
+    /// Whether plans are incremental.
+    public let isIncremental: Bool
+    /// Per request: whether it is in the engine's running batch, decoding one token per step
+    /// without being listed (incremental plans only).
+    @usableFromInline private(set) var decoding: [Bool]
+    /// Per request: ``stepsRun`` when `computed` and `generated` were last brought up to date.
+    @usableFromInline private(set) var syncedAt: [Int]
+    /// Engine steps run so far.
+    @usableFromInline private(set) var stepsRun = 0
+    private var decodingCount = 0
+    /// Running sequences that are not decoding (prefilling, or left out of a step for budget),
+    /// which every step lists; `pendingSlot` is each one's position, -1 for the others.
+    private var pending: [Int32] = []
+    private var pendingSlot: [Int32]
+    /// Steps at which decoding sequences need a block or a commit; `dueAt` is each one's current key.
+    private var dueEvents = _EventHeap()
+    private var dueAt: [Int]
+    /// Steps at which decoding sequences need a block or run out of tokens (the span limit).
+    private var spanEvents = _EventHeap()
+    private var spanEndAt: [Int]
+    /// Steps at which decoding sequences reach their ``notify(_:whenGenerated:)`` count.
+    private var watchEvents = _EventHeap()
+    private var watchAt: [Int]
+    private var watchCounts: [Int]
+    /// Decoding sequences of this step touched because an event was due.
+    private var touched: [Int32] = []
+    private var removals: [Int32] = []
+    /// What the last ``observe(_:)`` reported, in plan (admission) order.
+    public private(set) var observed: [ObservedSequence] = []
     private var sentBlocks: [Int]
     private var outputs: [[Int32]]
     private var limits: [Int]
@@ -111,6 +166,15 @@ public struct SequenceBatcher: Sendable {
         kv = KVBlockManager(capacity: capacity, prefixCaching: options.prefixCaching)
         computed = [Int](repeating: 0, count: workload.count)
         generated = [Int](repeating: 0, count: workload.count)
+        running = RunningOrder(requests: workload.count)
+        isIncremental = options.incrementalPlans && capacity.supportsIncrementalPlans
+        decoding = [Bool](repeating: false, count: workload.count)
+        syncedAt = [Int](repeating: 0, count: workload.count)
+        pendingSlot = [Int32](repeating: -1, count: workload.count)
+        dueAt = [Int](repeating: .max, count: workload.count)
+        spanEndAt = [Int](repeating: .max, count: workload.count)
+        watchAt = [Int](repeating: .max, count: workload.count)
+        watchCounts = [Int](repeating: .max, count: workload.count)
         sentBlocks = [Int](repeating: 0, count: workload.count)
         outputs = [[Int32]](repeating: [], count: workload.count)
         let longest = min(capacity.maxContext, capacity.deviceBlocks * capacity.blockSize)
@@ -135,10 +199,32 @@ public struct SequenceBatcher: Sendable {
 
     /// Tokens generated so far by `request`.
     /// - Complexity: O(1).
-    @inlinable public func generatedTokens(_ request: Int32) -> Int { generated[Int(request)] }
+    @inlinable public func generatedTokens(_ request: Int32) -> Int { generated[Int(request)] + lag(Int(request)) }
 
-    /// Tokens of `request` known so far: its prompt and the tokens it generated.
+    /// Tokens of `request` known so far: its prompt and the tokens it generated (for a decoding
+    /// sequence, as of its last sync).
     @inlinable func knownLength(_ index: Int) -> Int { workload.promptLength(index) + generated[index] }
+
+    /// Steps a decoding sequence has run since its last sync (0 for the others).
+    @inlinable func lag(_ index: Int) -> Int { decoding[index] ? stepsRun - syncedAt[index] : 0 }
+
+    /// Brings `computed` and `generated` of a decoding sequence up to ``stepsRun``.
+    private mutating func sync(_ index: Int) {
+        let steps = lag(index)
+        computed[index] += steps
+        generated[index] += steps
+        syncedAt[index] = stepsRun
+    }
+
+    /// Asks ``observe(_:)`` to report `request` in ``observed`` after every outcome of a step that
+    /// ran it once it has generated at least `tokens` tokens (as it reports every sequence of a
+    /// full plan); `Int.max` cancels. A policy that reacts to a sequence's generated count
+    /// (BlendServe's estimate correction) hears of it without reading every sequence each step.
+    /// - Complexity: O(log batch).
+    public mutating func notify(_ request: Int32, whenGenerated tokens: Int) {
+        watchCounts[Int(request)] = tokens
+        if decoding[Int(request)] { scheduleWatch(request) }
+    }
 
     /// The token ids of `request` at positions `range`: prompt tokens, tokens the engine
     /// reported, and for positions whose token the engine never reported (a simulator samples
@@ -190,32 +276,193 @@ public struct SequenceBatcher: Sendable {
     }
 
     /// Schedules the running sequences and re-admits preempted ones (step 1 of a step).
-    /// - Complexity: O(running sequences + blocks allocated).
+    /// - Complexity: O(running sequences + blocks allocated) for full plans; for incremental
+    ///   plans O((sequences touched) × log batch + blocks allocated), where the touched sequences
+    ///   are those not decoding and those due for a block or a commit, unless the running
+    ///   sequences want more tokens than the budget (then O(running sequences)).
     public mutating func beginStep() {
         scheduled = 0
         rejections.removeAll(keepingCapacity: true)
+        removals.removeAll(keepingCapacity: true)
         tokenBudget = options.maxTokensPerStep
         prefilling = false
         preemptedThisStep = false
-        var position = 0
-        while position < running.count, tokenBudget > 0 {
-            let request = running[position]
-            let index = Int(request)
-            let known = knownLength(index)
-            let count = min(known - computed[index], tokenBudget)
-            let end = computed[index] + count
-            if kv.grow(request, toCover: end) == nil {
-                preemptLast()
-                continue
+        if isIncremental {
+            takeDueEvents()
+            var demand = decodingCount
+            for request in pending { demand += knownLength(Int(request)) - computed[Int(request)] }
+            if demand <= tokenBudget {
+                scheduleTouched()
+            } else {
+                scheduleAll()
             }
-            schedule(request, start: computed[index], count: count, reset: false)
-            position += 1
+        } else {
+            scheduleAll()
         }
         while let request = preempted.first {
             switch admit(request) {
             case .admitted, .rejected: preempted.removeFirst()
             case .noMemory, .noBudget: return
             }
+        }
+    }
+
+    /// Moves the decoding sequences whose block or commit is due at this step into ``touched``,
+    /// in admission order.
+    private mutating func takeDueEvents() {
+        touched.removeAll(keepingCapacity: true)
+        while let top = dueEvents.top, top.key <= stepsRun {
+            dueEvents.pop()
+            let index = Int(top.sequence)
+            guard decoding[index], dueAt[index] == top.key else { continue }
+            dueAt[index] = .max
+            touched.append(top.sequence)
+        }
+        if touched.count > 1 {
+            let tickets = running.tickets
+            touched.sort { tickets[Int($0)] < tickets[Int($1)] }
+        }
+    }
+
+    /// The step when every running sequence gets all the tokens it wants: schedules the pending
+    /// and touched sequences in admission order; the other decoding sequences decode implicitly.
+    private mutating func scheduleTouched() {
+        var candidates = pending
+        candidates.append(contentsOf: touched)
+        if !pending.isEmpty, !touched.isEmpty {
+            let tickets = running.tickets
+            candidates.sort { tickets[Int($0)] < tickets[Int($1)] }
+        }
+        let implicitDecodes = decodingCount
+        tokenBudget -= implicitDecodes
+        candidates: for request in candidates {
+            let index = Int(request)
+            guard pendingSlot[index] >= 0 || decoding[index] else { continue }
+            if decoding[index] { sync(index) }
+            let count = knownLength(index) - computed[index]
+            while kv.blocksNeeded(request, toCover: computed[index] + count) > kv.availableDeviceBlocks {
+                if preemptLast() == request { break candidates }
+            }
+            if decoding[index] { tokenBudget += 1 }
+            scheduleRunning(request, count: count)
+        }
+        // Decoding victims of preemptions were counted as implicit decodes.
+        tokenBudget += implicitDecodes - decodingCount
+    }
+
+    /// Schedules the running sequences in admission order within the budget, as a full plan does;
+    /// in incremental mode, decoding sequences left out for budget leave the engine's batch.
+    private mutating func scheduleAll() {
+        var request = running.first
+        while request >= 0, tokenBudget > 0 {
+            let index = Int(request)
+            if decoding[index] { sync(index) }
+            let count = min(knownLength(index) - computed[index], tokenBudget)
+            if kv.blocksNeeded(request, toCover: computed[index] + count) > kv.availableDeviceBlocks {
+                if preemptLast() == request { return }
+                continue
+            }
+            scheduleRunning(request, count: count)
+            request = running.successor(of: request)
+        }
+        while request >= 0 {
+            if decoding[Int(request)] { stopDecoding(request) }
+            request = running.successor(of: request)
+        }
+    }
+
+    /// Grows the table of running `request` for `count` tokens (the blocks are available) and
+    /// schedules them; in incremental mode lists it only if it is not a plain implicit decode.
+    private mutating func scheduleRunning(_ request: Int32, count: Int) {
+        let index = Int(request)
+        let start = computed[index]
+        let grew = kv.blocksNeeded(request, toCover: start + count) > 0
+        _ = kv.grow(request, toCover: start + count)
+        if isIncremental && decoding[index] {
+            schedule(request, start: start, count: count, reset: false, listed: grew)
+            scheduleEvents(request)
+        } else {
+            schedule(request, start: start, count: count, reset: false)
+        }
+    }
+
+    /// Takes a decoding sequence out of the engine's batch (it computes nothing this step): it is
+    /// synced, named in the plan's removals, and pending again.
+    private mutating func stopDecoding(_ request: Int32) {
+        let index = Int(request)
+        sync(index)
+        decoding[index] = false
+        decodingCount -= 1
+        removals.append(request)
+        addPending(request)
+    }
+
+    private mutating func addPending(_ request: Int32) {
+        guard pendingSlot[Int(request)] < 0 else { return }
+        pendingSlot[Int(request)] = Int32(pending.count)
+        pending.append(request)
+    }
+
+    private mutating func removePending(_ request: Int32) {
+        let slot = Int(pendingSlot[Int(request)])
+        guard slot >= 0 else { return }
+        let moved = pending.removeLast()
+        if moved != request {
+            pending[slot] = moved
+            pendingSlot[Int(moved)] = Int32(slot)
+        }
+        pendingSlot[Int(request)] = -1
+    }
+
+    /// Files the next events of decoding `request`, whose `computed` is synced at ``stepsRun``:
+    /// the step at which it needs a block (its table is full), the step at which its next block is
+    /// full for the prefix cache, and the step at which it runs out of tokens.
+    private mutating func scheduleEvents(_ request: Int32) {
+        let index = Int(request)
+        let size = capacity.blockSize
+        let growAt = stepsRun + kv.tableLength(request) * size - computed[index]
+        var due = growAt
+        if options.prefixCaching, let chained = kv.chainedPositions(request) {
+            due = min(due, stepsRun + chained + size - 1 - computed[index])
+        }
+        if dueAt[index] != due {
+            dueAt[index] = due
+            dueEvents.push(due, request)
+        }
+        let spanEnd = min(growAt, stepsRun + limits[index] - generated[index])
+        if spanEndAt[index] != spanEnd {
+            spanEndAt[index] = spanEnd
+            spanEvents.push(spanEnd, request)
+        }
+        compactEvents()
+    }
+
+    /// Files the step at which decoding `request` reaches its notification count (the next step
+    /// if it already has).
+    private mutating func scheduleWatch(_ request: Int32) {
+        let index = Int(request)
+        guard watchCounts[index] != .max else {
+            watchAt[index] = .max
+            return
+        }
+        let at = stepsRun + max(1, watchCounts[index] - generated[index] - lag(index))
+        if watchAt[index] != at {
+            watchAt[index] = at
+            watchEvents.push(at, request)
+        }
+    }
+
+    /// Drops stale heap entries once they outnumber the live ones.
+    private mutating func compactEvents() {
+        let limit = 2 * decodingCount + 1024
+        if dueEvents.count > limit {
+            dueEvents.compact { [decoding, dueAt] key, request in decoding[Int(request)] && dueAt[Int(request)] == key }
+        }
+        if spanEvents.count > limit {
+            spanEvents.compact { [decoding, spanEndAt] key, request in decoding[Int(request)] && spanEndAt[Int(request)] == key }
+        }
+        if watchEvents.count > limit {
+            watchEvents.compact { [decoding, watchAt] key, request in decoding[Int(request)] && watchAt[Int(request)] == key }
         }
     }
 
@@ -260,6 +507,7 @@ public struct SequenceBatcher: Sendable {
         }
         computed[index] = admitted.cachedTokens
         running.append(request)
+        if isIncremental { addPending(request) }
         schedule(request, start: admitted.cachedTokens, count: count, reset: true)
         return .admitted(prefillTokens: count)
     }
@@ -282,12 +530,16 @@ public struct SequenceBatcher: Sendable {
         return .rejected(reason)
     }
 
-    private mutating func schedule(_ request: Int32, start: Int, count: Int, reset: Bool) {
+    /// Schedules `count` tokens of `request` from `start`: commits the blocks they fill and, when
+    /// `listed`, writes the plan entry.
+    private mutating func schedule(_ request: Int32, start: Int, count: Int, reset: Bool, listed: Bool = true) {
         let index = Int(request)
         let end = start + count
         let samples = end == knownLength(index)
         if !samples || count > 1 { prefilling = true }
         commitFullBlocks(request, end: end)
+        tokenBudget -= count
+        guard listed else { return }
         if scheduled == sequences.count {
             sequences.append(ScheduledSequence(request: request, start: start, count: count, tokens: [], newBlocks: [],
                                                resetsBlockTable: reset, samples: samples, remainingTokens: 0))
@@ -306,7 +558,6 @@ public struct SequenceBatcher: Sendable {
         if tableLength > sent { sequences[scheduled].newBlocks.append(contentsOf: kv.blockTable(request)[sent...]) }
         sentBlocks[index] = tableLength
         scheduled += 1
-        tokenBudget -= count
     }
 
     /// Registers the full blocks this step completes in the prefix cache, building only the
@@ -317,15 +568,19 @@ public struct SequenceBatcher: Sendable {
         kv.commit(request, tokens: tokenSlice(Int(request), chained ..< end), startingAt: chained, computed: end)
     }
 
-    /// Preempts the most recently admitted sequence. `beginStep` schedules the running sequences
-    /// in admission order, so the victim is never one already scheduled in this step and none of
-    /// its blocks were committed for work this step will not do.
-    private mutating func preemptLast() {
-        guard let victim = running.popLast() else { return }
+    /// Preempts the most recently admitted sequence and returns it. `beginStep` schedules the
+    /// running sequences in admission order, so the victim is never one already scheduled in this
+    /// step and none of its blocks were committed for work this step will not do.
+    private mutating func preemptLast() -> Int32? {
+        guard let victim = running.last else { return nil }
+        running.remove(victim)
+        if decoding[Int(victim)] { stopDecoding(victim) }
+        removePending(victim)
         kv.release(victim)
         computed[Int(victim)] = 0
         preempted.insert(victim, at: 0)
         preemptedThisStep = true
+        return victim
     }
 
     /// Finishes the step and returns its plan, or `nil` when every request is done.
@@ -343,11 +598,11 @@ public struct SequenceBatcher: Sendable {
             return nil
         }
         var steps = 1
-        if !prefilling, admissionBlocked || !canAdmit, options.maxSpan > 1, !sequences.isEmpty {
+        if !prefilling, admissionBlocked || !canAdmit, options.maxSpan > 1, !sequences.isEmpty || decodingCount > 0 {
             steps = spanLength(limit: spanLimit)
         }
         return StepPlan(sequences: sequences, steps: steps, rejections: rejections,
-                        deviceBlocksInUse: kv.deviceBlocksInUse)
+                        deviceBlocksInUse: kv.deviceBlocksInUse, isIncremental: isIncremental, removals: removals)
     }
 
     /// The longest span every decoding sequence can take with the blocks available.
@@ -355,35 +610,102 @@ public struct SequenceBatcher: Sendable {
     /// where the first of them needs a new block, which is also where a step-by-step run would
     /// allocate one, so spans change no decision (memory only shrinks at block boundaries and
     /// grows when a sequence finishes, which ends the span).
-    private func spanLength(limit requested: Int) -> Int {
+    /// In incremental mode the decoding sequences' limits come from the earliest of their span
+    /// events.
+    private mutating func spanLength(limit requested: Int) -> Int {
         var limit = min(options.maxSpan, requested)
         for position in sequences.indices {
             let room = kv.tableLength(sequences[position].request) * capacity.blockSize - sequences[position].end + 1
             limit = min(limit, sequences[position].remainingTokens, room)
         }
+        while let top = spanEvents.top {
+            let index = Int(top.sequence)
+            if decoding[index], spanEndAt[index] == top.key {
+                limit = min(limit, top.key - stepsRun)
+                break
+            }
+            spanEvents.pop()
+        }
         return max(limit, 1)
     }
 
-    /// Applies the engine's outcome of the plan returned last.
-    /// - Complexity: O(sequences in the plan + blocks released).
+    /// Applies the engine's outcome of the plan returned last and fills ``observed``.
+    /// - Complexity: O(sequences in the plan + blocks released) for full plans; for incremental
+    ///   plans O((listed + finished + notified) × log batch + blocks released).
     public mutating func observe(_ outcome: StepOutcome) {
+        stepsRun += outcome.steps
+        observed.removeAll(keepingCapacity: true)
         var finished: [Int32] = []
-        for position in 0 ..< min(sequences.count, outcome.sequences.count) {
+        let listed = min(sequences.count, outcome.sequences.count)
+        for position in 0 ..< listed {
             let request = sequences[position].request
             let index = Int(request)
             computed[index] = sequences[position].end + (sequences[position].samples ? max(0, outcome.steps - 1) : 0)
             generated[index] += outcome.sequences[position].generated
+            syncedAt[index] = stepsRun
             if !outcome.sequences[position].tokens.isEmpty {
                 outputs[index].append(contentsOf: outcome.sequences[position].tokens)
             }
-            if outcome.sequences[position].finish != nil {
+            let finishes = outcome.sequences[position].finish != nil
+            if finishes {
                 finished.append(request)
+            } else if isIncremental, sequences[position].samples, !decoding[index] {
+                removePending(request)
+                decoding[index] = true
+                decodingCount += 1
+                dueAt[index] = .max
+                spanEndAt[index] = .max
+                watchAt[index] = .max
+                scheduleEvents(request)
+                scheduleWatch(request)
             }
+            observed.append(ObservedSequence(request: request, finished: finishes))
+        }
+        if isIncremental {
+            observeImplicit(outcome, from: listed, finished: &finished)
         }
         guard !finished.isEmpty else { return }
-        let done = Set(finished)
-        running.removeAll { done.contains($0) }
-        for request in finished { kv.release(request) }
+        for request in finished {
+            let index = Int(request)
+            if decoding[index] {
+                sync(index)
+                decoding[index] = false
+                decodingCount -= 1
+            }
+            removePending(request)
+            running.remove(request)
+            kv.release(request)
+        }
         unfinished -= finished.count
+    }
+
+    /// The implicit part of an incremental outcome: the reported finishes, and the decoding
+    /// sequences that reached their notification count; ``observed`` is put back in admission
+    /// order.
+    private mutating func observeImplicit(_ outcome: StepOutcome, from listed: Int, finished: inout [Int32]) {
+        let reported = observed.count
+        for result in outcome.sequences[listed...] {
+            let index = Int(result.request)
+            if !result.tokens.isEmpty {
+                sync(index)
+                outputs[index].append(contentsOf: result.tokens)
+            }
+            if result.finish != nil { finished.append(result.request) }
+            observed.append(ObservedSequence(request: result.request, finished: result.finish != nil))
+        }
+        while let top = watchEvents.top, top.key <= stepsRun {
+            watchEvents.pop()
+            let index = Int(top.sequence)
+            guard decoding[index], watchAt[index] == top.key else { continue }
+            watchAt[index] = .max
+            if !observed.contains(where: { $0.request == top.sequence }) {
+                observed.append(ObservedSequence(request: top.sequence, finished: false))
+            }
+            scheduleWatch(top.sequence)
+        }
+        if observed.count > reported {
+            let tickets = running.tickets
+            observed.sort { tickets[Int($0.request)] < tickets[Int($1.request)] }
+        }
     }
 }

@@ -1,0 +1,117 @@
+import BlendCore
+import BlendSchedulers
+import BlendSim
+import XCTest
+
+/// Incremental plans change how a schedule is written down, never the schedule: every policy
+/// that builds its plans with `SequenceBatcher` must produce exactly the same run on a simulated
+/// GPU that takes incremental plans as on the same GPU told to take only full plans.
+final class IncrementalPlanTests: XCTestCase {
+    /// Forwards to a simulated GPU, optionally hiding its support for incremental plans, and
+    /// counts the sequences the plans list.
+    private final class ForwardingEngine: ExecutionEngine, @unchecked Sendable {
+        let inner: SimulatedGPU
+        let capacity: EngineCapacity
+        private let lock = NSLock()
+        private var listed = 0
+        private var incrementalPlans = 0
+
+        init(_ inner: SimulatedGPU, incremental: Bool) {
+            self.inner = inner
+            var capacity = inner.capacity
+            capacity.supportsIncrementalPlans = incremental
+            self.capacity = capacity
+        }
+
+        var listedSequences: Int { lock.withLock { listed } }
+        var incrementalPlanCount: Int { lock.withLock { incrementalPlans } }
+
+        func execute(_ plan: StepPlan) async throws -> StepOutcome {
+            lock.withLock {
+                listed += plan.sequences.count
+                if plan.isIncremental { incrementalPlans += 1 }
+            }
+            return try await inner.execute(plan)
+        }
+    }
+
+    /// Shared system prompts, short and long outputs: prefix hits, spans, and (with few blocks)
+    /// preemptions.
+    private func workload(seed: UInt64, requests: Int) -> Workload {
+        var random = SeededGenerator(seed: seed)
+        var workload = Workload()
+        let headers = (0 ..< 8).map { group in (0 ..< 40 + 7 * group).map { Int32(1000 + group * 100 + $0) } }
+        for index in 0 ..< requests {
+            let long = index % 23 == 0
+            let output = long ? Int.random(in: 300 ... 600, using: &random) : Int.random(in: 1 ... 90, using: &random)
+            let tail = Int.random(in: 4 ... 60, using: &random)
+            workload.append(id: "r\(index)", maxNewTokens: long ? -1 : 96, outputLength: output) { tokens in
+                tokens.append(contentsOf: headers[index % headers.count])
+                for _ in 0 ..< tail { tokens.append(Int32.random(in: 10_000 ..< 50_000, using: &random)) }
+            }
+        }
+        return workload
+    }
+
+    private func run(_ policy: String, _ workload: Workload, _ options: SimulationOptions,
+                     incremental: Bool) async throws -> (RunResult, ForwardingEngine) {
+        let gpu = SimulatedGPU(workload: workload, model: .llama31_8B, hardware: .a100_80GB, options: options)
+        let engine = ForwardingEngine(gpu, incremental: incremental)
+        let scheduler = try PolicyCatalog.make(policy, costModel: CostModel(model: .llama31_8B, hardware: .a100_80GB))
+        return (await run(scheduler, engine, workload), engine)
+    }
+
+    private func run<S: BatchScheduler>(_ scheduler: S, _ engine: ForwardingEngine, _ workload: Workload) async -> RunResult {
+        var runner = OfflineRunner(scheduler: scheduler, engine: engine, workload: workload)
+        runner.recordsTimeline = true
+        runner.idlePlanLimit = 1000
+        return await runner.run()
+    }
+
+    private func assertSameRun(_ policy: String, _ workload: Workload, _ options: SimulationOptions, _ label: String) async throws {
+        let (full, fullEngine) = try await run(policy, workload, options, incremental: false)
+        let (incremental, incrementalEngine) = try await run(policy, workload, options, incremental: true)
+        let context = "\(policy), \(label)"
+        XCTAssertNil(full.failure, context)
+        XCTAssertNil(incremental.failure, context)
+        XCTAssertEqual(full.report.requestsFinished, workload.count, context)
+        XCTAssertEqual(fullEngine.incrementalPlanCount, 0, context)
+        XCTAssertEqual(incrementalEngine.incrementalPlanCount, incremental.report.plans, context)
+        XCTAssertLessThan(incrementalEngine.listedSequences, fullEngine.listedSequences, context)
+        if let index = full.results.indices.first(where: { full.results[$0] != incremental.results[$0] }) {
+            XCTFail("\(context): request \(index) differs: \(full.results[index]) against \(incremental.results[index])")
+        }
+        let a = full.report, b = incremental.report
+        XCTAssertEqual(a.makespanSeconds, b.makespanSeconds, context)
+        XCTAssertEqual(a.engineSteps, b.engineSteps, context)
+        XCTAssertEqual(a.plans, b.plans, context)
+        XCTAssertEqual(a.preemptions, b.preemptions, context)
+        XCTAssertEqual(a.prefixHitRatio, b.prefixHitRatio, context)
+        XCTAssertEqual(a.outputTokens, b.outputTokens, context)
+        XCTAssertEqual(a.timeToFirstToken, b.timeToFirstToken, context)
+        XCTAssertEqual(a.timePerOutputToken, b.timePerOutputToken, context)
+        XCTAssertEqual(a.timeline, b.timeline, context)
+        XCTAssertEqual(a.iterationTime.p99, b.iterationTime.p99, context)
+    }
+
+    /// Few KV blocks (preemptions), a small token budget (steps that walk the whole batch) and
+    /// the three attention kernels (the simulator's aggregates for each).
+    func testPoliciesScheduleIdenticallyWithIncrementalPlans() async throws {
+        let workload = workload(seed: 11, requests: 700)
+        var tight = SimulationOptions(mode: .overlapped, attention: .unsplit)
+        tight.deviceBlocks = 260
+        tight.maxTokensPerStep = 384
+        var roomy = SimulationOptions(mode: .sequential, attention: .splitKV(chunkTokens: 64))
+        roomy.deviceBlocks = 1200
+        var ideal = SimulationOptions(mode: .overlapped, attention: .ideal)
+        ideal.deviceBlocks = 600
+        ideal.maxSequencesPerStep = 48
+        for (label, options) in [("tight", tight), ("roomy", roomy), ("ideal", ideal)] {
+            for policy in ["fcfs", "dfs", "lpm", "blendserve"] + PolicyCatalog.ablations where !policy.hasPrefix("alignedserve") {
+                try await assertSameRun(policy, workload, options, label)
+            }
+        }
+        let (tightRun, _) = try await run("fcfs", workload, tight, incremental: true)
+        XCTAssertGreaterThan(tightRun.report.preemptions, 0, "the tight configuration preempts")
+    }
+}
