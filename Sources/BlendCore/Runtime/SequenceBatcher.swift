@@ -118,7 +118,9 @@ public struct SequenceBatcher: Sendable {
     /// which every step lists; `pendingSlot` is each one's position, -1 for the others.
     private var pending: [Int32] = []
     private var pendingSlot: [Int32]
-    /// Steps at which decoding sequences need a block or a commit; `dueAt` is each one's current key.
+    /// Steps at which decoding sequences need a block or a commit, keyed `step << 32 | ticket` so
+    /// that the sequences due at one step come out in admission order; `dueAt` is each one's
+    /// current key.
     private var dueEvents = _EventHeap()
     private var dueAt: [Int]
     /// Steps at which decoding sequences need a block or run out of tokens (the span limit).
@@ -131,6 +133,8 @@ public struct SequenceBatcher: Sendable {
     /// Decoding sequences of this step touched because an event was due.
     private var touched: [Int32] = []
     private var removals: [Int32] = []
+    /// Scratch tokens of a commit that reaches past the prompt, refilled in place.
+    private var commitTokens: [Int32] = []
     /// What the last ``observe(_:)`` reported, in plan (admission) order.
     public private(set) var observed: [ObservedSequence] = []
     private var sentBlocks: [Int]
@@ -142,6 +146,8 @@ public struct SequenceBatcher: Sendable {
     /// plan's, kept so that their token and block arrays are refilled in place instead of
     /// allocated anew for every sequence of every step.
     private var sequences: [ScheduledSequence] = []
+    /// Entries of earlier plans beyond this one's, whose arrays the next entries reuse.
+    private var spareEntries: [ScheduledSequence] = []
     private var scheduled = 0
     private var rejections: [RequestRejection] = []
     @usableFromInline private(set) var tokenBudget = 0
@@ -311,17 +317,19 @@ public struct SequenceBatcher: Sendable {
     /// in admission order.
     private mutating func takeDueEvents() {
         touched.removeAll(keepingCapacity: true)
-        while let top = dueEvents.top, top.key <= stepsRun {
+        let limit = (stepsRun + 1) << 32
+        var sorted = true, lastTicket = -1
+        while let top = dueEvents.top, top.key < limit {
             dueEvents.pop()
             let index = Int(top.sequence)
             guard decoding[index], dueAt[index] == top.key else { continue }
             dueAt[index] = .max
             touched.append(top.sequence)
+            let ticket = top.key & 0xFFFF_FFFF
+            if ticket < lastTicket { sorted = false }
+            lastTicket = ticket
         }
-        if touched.count > 1 {
-            let tickets = running.tickets
-            touched.sort { tickets[Int($0)] < tickets[Int($1)] }
-        }
+        if !sorted { sortByTicket(&touched) }
     }
 
     /// The step when every running sequence gets all the tokens it wants: schedules the pending
@@ -329,10 +337,7 @@ public struct SequenceBatcher: Sendable {
     private mutating func scheduleTouched() {
         var candidates = pending
         candidates.append(contentsOf: touched)
-        if !pending.isEmpty, !touched.isEmpty {
-            let tickets = running.tickets
-            candidates.sort { tickets[Int($0)] < tickets[Int($1)] }
-        }
+        if !pending.isEmpty, !touched.isEmpty { sortByTicket(&candidates) }
         let implicitDecodes = decodingCount
         tokenBudget -= implicitDecodes
         candidates: for request in candidates {
@@ -340,11 +345,12 @@ public struct SequenceBatcher: Sendable {
             guard pendingSlot[index] >= 0 || decoding[index] else { continue }
             if decoding[index] { sync(index) }
             let count = knownLength(index) - computed[index]
-            while kv.blocksNeeded(request, toCover: computed[index] + count) > kv.availableDeviceBlocks {
+            let needed = kv.blocksNeeded(request, toCover: computed[index] + count)
+            while needed > kv.availableDeviceBlocks {
                 if preemptLast() == request { break candidates }
             }
             if decoding[index] { tokenBudget += 1 }
-            scheduleRunning(request, count: count)
+            scheduleRunning(request, count: count, newBlocks: needed)
         }
         // Decoding victims of preemptions were counted as implicit decodes.
         tokenBudget += implicitDecodes - decodingCount
@@ -358,11 +364,12 @@ public struct SequenceBatcher: Sendable {
             let index = Int(request)
             if decoding[index] { sync(index) }
             let count = min(knownLength(index) - computed[index], tokenBudget)
-            if kv.blocksNeeded(request, toCover: computed[index] + count) > kv.availableDeviceBlocks {
+            let needed = kv.blocksNeeded(request, toCover: computed[index] + count)
+            if needed > kv.availableDeviceBlocks {
                 if preemptLast() == request { return }
                 continue
             }
-            scheduleRunning(request, count: count)
+            scheduleRunning(request, count: count, newBlocks: needed)
             request = running.successor(of: request)
         }
         while request >= 0 {
@@ -371,18 +378,16 @@ public struct SequenceBatcher: Sendable {
         }
     }
 
-    /// Grows the table of running `request` for `count` tokens (the blocks are available) and
+    /// Appends the `newBlocks` (available) that `count` tokens of running `request` need and
     /// schedules them; in incremental mode lists it only if it is not a plain implicit decode.
-    private mutating func scheduleRunning(_ request: Int32, count: Int) {
+    private mutating func scheduleRunning(_ request: Int32, count: Int, newBlocks: Int) {
         let index = Int(request)
-        let start = computed[index]
-        let grew = kv.blocksNeeded(request, toCover: start + count) > 0
-        _ = kv.grow(request, toCover: start + count)
+        if newBlocks > 0 { kv.appendBlocks(request, count: newBlocks) }
         if isIncremental && decoding[index] {
-            schedule(request, start: start, count: count, reset: false, listed: grew)
+            schedule(request, start: computed[index], count: count, reset: false, listed: newBlocks > 0)
             scheduleEvents(request)
         } else {
-            schedule(request, start: start, count: count, reset: false)
+            schedule(request, start: computed[index], count: count, reset: false)
         }
     }
 
@@ -425,6 +430,7 @@ public struct SequenceBatcher: Sendable {
         if options.prefixCaching, let chained = kv.chainedPositions(request) {
             due = min(due, stepsRun + chained + size - 1 - computed[index])
         }
+        due = due << 32 | running.tickets[index]
         if dueAt[index] != due {
             dueAt[index] = due
             dueEvents.push(due, request)
@@ -541,8 +547,9 @@ public struct SequenceBatcher: Sendable {
         tokenBudget -= count
         guard listed else { return }
         if scheduled == sequences.count {
-            sequences.append(ScheduledSequence(request: request, start: start, count: count, tokens: [], newBlocks: [],
-                                               resetsBlockTable: reset, samples: samples, remainingTokens: 0))
+            sequences.append(spareEntries.popLast() ?? ScheduledSequence(
+                request: request, start: start, count: count, tokens: [], newBlocks: [],
+                resetsBlockTable: reset, samples: samples, remainingTokens: 0))
         }
         sequences[scheduled].request = request
         sequences[scheduled].start = start
@@ -565,7 +572,14 @@ public struct SequenceBatcher: Sendable {
     private mutating func commitFullBlocks(_ request: Int32, end: Int) {
         guard options.prefixCaching, let chained = kv.chainedPositions(request),
               end - chained >= capacity.blockSize else { return }
-        kv.commit(request, tokens: tokenSlice(Int(request), chained ..< end), startingAt: chained, computed: end)
+        let index = Int(request)
+        if end <= workload.promptLength(index) {
+            kv.commit(request, tokens: tokenSlice(index, chained ..< end), startingAt: chained, computed: end)
+            return
+        }
+        commitTokens.removeAll(keepingCapacity: true)
+        Self.appendTokens(index, chained ..< end, workload: workload, outputs: outputs, to: &commitTokens)
+        kv.commit(request, tokens: commitTokens[...], startingAt: chained, computed: end)
     }
 
     /// Preempts the most recently admitted sequence and returns it. `beginStep` schedules the
@@ -593,7 +607,7 @@ public struct SequenceBatcher: Sendable {
     ///     after that many steps).
     /// - Complexity: O(sequences + blocks allocated).
     public mutating func finishStep(admissionBlocked: Bool, spanLimit: Int = .max) -> StepPlan? {
-        sequences.removeLast(sequences.count - scheduled)
+        while sequences.count > scheduled { spareEntries.append(sequences.removeLast()) }
         if sequences.isEmpty && rejections.isEmpty && running.isEmpty && preempted.isEmpty && unfinished == 0 {
             return nil
         }
@@ -661,10 +675,14 @@ public struct SequenceBatcher: Sendable {
             }
             observed.append(ObservedSequence(request: request, finished: finishes))
         }
+        // Tables are released in admission order, as a full plan lists them: the order decides
+        // which cached blocks are evicted first.
+        let listedFinishes = finished.count
         if isIncremental {
             observeImplicit(outcome, from: listed, finished: &finished)
         }
         guard !finished.isEmpty else { return }
+        if finished.count > listedFinishes { sortByTicket(&finished) }
         for request in finished {
             let index = Int(request)
             if decoding[index] {
@@ -703,9 +721,29 @@ public struct SequenceBatcher: Sendable {
             }
             scheduleWatch(top.sequence)
         }
-        if observed.count > reported {
-            let tickets = running.tickets
-            observed.sort { tickets[Int($0.request)] < tickets[Int($1.request)] }
+        guard observed.count > reported else { return }
+        let tickets = running.tickets
+        observed[reported...].sort { tickets[Int($0.request)] < tickets[Int($1.request)] }
+        guard reported > 0, tickets[Int(observed[reported].request)] < tickets[Int(observed[reported - 1].request)] else { return }
+        var merged: [ObservedSequence] = []
+        merged.reserveCapacity(observed.count)
+        var left = 0, right = reported
+        while left < reported || right < observed.count {
+            if right == observed.count || (left < reported && tickets[Int(observed[left].request)] < tickets[Int(observed[right].request)]) {
+                merged.append(observed[left])
+                left += 1
+            } else {
+                merged.append(observed[right])
+                right += 1
+            }
         }
+        observed = merged
+    }
+
+    /// Sorts `requests` by admission ticket.
+    private func sortByTicket(_ requests: inout [Int32]) {
+        var keys = requests.map { UInt64(running.tickets[Int($0)]) << 32 | UInt64(UInt32(bitPattern: $0)) }
+        keys.sort()
+        for position in keys.indices { requests[position] = Int32(bitPattern: UInt32(truncatingIfNeeded: keys[position])) }
     }
 }

@@ -4,8 +4,17 @@
 /// (a KV block, a prefix-cache commit, a finish), so that a step touches only the sequences due.
 /// Entries with equal keys come out in increasing sequence order.
 package struct _EventHeap: Sendable {
-    private var keys: [Int] = []
-    private var sequences: [Int32] = []
+    private struct Entry: Sendable {
+        var key: Int
+        var sequence: Int32
+
+        @inline(__always)
+        func precedes(_ other: Entry) -> Bool {
+            key < other.key || (key == other.key && sequence < other.sequence)
+        }
+    }
+
+    private var entries: [Entry] = []
 
     /// Creates an empty heap.
     /// - Complexity: O(1).
@@ -13,25 +22,28 @@ package struct _EventHeap: Sendable {
 
     /// Entries held, stale ones included.
     /// - Complexity: O(1).
-    package var count: Int { keys.count }
+    package var count: Int { entries.count }
 
     /// The smallest entry, or `nil` when empty.
     /// - Complexity: O(1).
     package var top: (key: Int, sequence: Int32)? {
-        keys.isEmpty ? nil : (keys[0], sequences[0])
+        entries.isEmpty ? nil : (entries[0].key, entries[0].sequence)
     }
 
     /// Adds an entry.
     /// - Complexity: O(log count).
     package mutating func push(_ key: Int, _ sequence: Int32) {
-        keys.append(key)
-        sequences.append(sequence)
-        var child = keys.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard precedes(child, parent) else { break }
-            swapAt(child, parent)
-            child = parent
+        entries.append(Entry(key: key, sequence: sequence))
+        entries.withUnsafeMutableBufferPointer { heap in
+            var child = heap.count - 1
+            let entry = heap[child]
+            while child > 0 {
+                let parent = (child - 1) / 2
+                guard entry.precedes(heap[parent]) else { break }
+                heap[child] = heap[parent]
+                child = parent
+            }
+            heap[child] = entry
         }
     }
 
@@ -39,63 +51,45 @@ package struct _EventHeap: Sendable {
     /// - Precondition: the heap is not empty.
     /// - Complexity: O(log count).
     package mutating func pop() {
-        let last = keys.count - 1
-        swapAt(0, last)
-        keys.removeLast()
-        sequences.removeLast()
-        var parent = 0
-        while true {
-            let left = 2 * parent + 1, right = left + 1
-            var smallest = parent
-            if left < last, precedes(left, smallest) { smallest = left }
-            if right < last, precedes(right, smallest) { smallest = right }
-            guard smallest != parent else { return }
-            swapAt(parent, smallest)
-            parent = smallest
-        }
+        let last = entries.removeLast()
+        guard !entries.isEmpty else { return }
+        entries.withUnsafeMutableBufferPointer { Self.siftDown(last, from: 0, in: $0) }
     }
 
-    /// Keeps only the entries `isLive` accepts and restores the heap order: call it when stale
-    /// entries outnumber live ones.
-    /// - Complexity: O(count).
+    /// Keeps only the entries `isLive` accepts, one per sequence (a sequence whose key went back
+    /// to an earlier value may hold two live entries), and restores the heap order: call it when
+    /// stale entries outnumber live ones.
+    /// - Complexity: O(count) expected.
     package mutating func compact(keeping isLive: (Int, Int32) -> Bool) {
-        var kept = 0
-        for index in keys.indices where isLive(keys[index], sequences[index]) {
-            keys[kept] = keys[index]
-            sequences[kept] = sequences[index]
-            kept += 1
-        }
-        keys.removeLast(keys.count - kept)
-        sequences.removeLast(sequences.count - kept)
-        var parent = keys.count / 2 - 1
-        while parent >= 0 {
-            var node = parent
-            while true {
-                let left = 2 * node + 1, right = left + 1
-                var smallest = node
-                if left < keys.count, precedes(left, smallest) { smallest = left }
-                if right < keys.count, precedes(right, smallest) { smallest = right }
-                guard smallest != node else { break }
-                swapAt(node, smallest)
-                node = smallest
+        var seen = Set<Int32>(minimumCapacity: entries.count / 2)
+        entries.removeAll { !isLive($0.key, $0.sequence) || !seen.insert($0.sequence).inserted }
+        entries.withUnsafeMutableBufferPointer { heap in
+            var parent = heap.count / 2 - 1
+            while parent >= 0 {
+                Self.siftDown(heap[parent], from: parent, in: heap)
+                parent -= 1
             }
-            parent -= 1
         }
     }
 
     /// Removes every entry.
     /// - Complexity: O(count).
     package mutating func removeAll() {
-        keys.removeAll(keepingCapacity: true)
-        sequences.removeAll(keepingCapacity: true)
+        entries.removeAll(keepingCapacity: true)
     }
 
-    private func precedes(_ a: Int, _ b: Int) -> Bool {
-        keys[a] < keys[b] || (keys[a] == keys[b] && sequences[a] < sequences[b])
-    }
-
-    private mutating func swapAt(_ a: Int, _ b: Int) {
-        keys.swapAt(a, b)
-        sequences.swapAt(a, b)
+    /// Places `entry` at `start` or below it, moving smaller children up.
+    private static func siftDown(_ entry: Entry, from start: Int, in heap: UnsafeMutableBufferPointer<Entry>) {
+        var parent = start
+        while true {
+            let left = 2 * parent + 1
+            guard left < heap.count else { break }
+            let right = left + 1
+            let child = right < heap.count && heap[right].precedes(heap[left]) ? right : left
+            guard heap[child].precedes(entry) else { break }
+            heap[parent] = heap[child]
+            parent = child
+        }
+        heap[parent] = entry
     }
 }
