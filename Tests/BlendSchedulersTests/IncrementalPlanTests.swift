@@ -53,6 +53,23 @@ final class IncrementalPlanTests: XCTestCase {
         return workload
     }
 
+    /// Pairs of requests sharing a 48-token prefix, with outputs of 8, 16 or 24 tokens so that
+    /// many finish in the same step: under a random admission order, which cached prefixes
+    /// survive eviction depends on the order in which finished tables are released.
+    private func pairedWorkload(requests: Int) -> Workload {
+        var random = SeededGenerator(seed: 5)
+        var workload = Workload()
+        let half = requests / 2
+        for index in 0 ..< requests {
+            let group = index % half
+            workload.append(id: "p\(index)", maxNewTokens: -1, outputLength: 8 + 8 * (group % 3)) { tokens in
+                for position in 0 ..< 48 { tokens.append(Int32(100_000 + group * 64 + position)) }
+                for _ in 0 ..< 5 { tokens.append(Int32.random(in: 10_000 ..< 50_000, using: &random)) }
+            }
+        }
+        return workload
+    }
+
     private func run(_ policy: String, _ workload: Workload, _ options: SimulationOptions,
                      incremental: Bool) async throws -> (RunResult, ForwardingEngine) {
         let gpu = SimulatedGPU(workload: workload, model: .llama31_8B, hardware: .a100_80GB, options: options)
@@ -110,6 +127,11 @@ final class IncrementalPlanTests: XCTestCase {
             for policy in ["fcfs", "dfs", "lpm", "blendserve"] + PolicyCatalog.ablations where !policy.hasPrefix("alignedserve") {
                 try await assertSameRun(policy, workload, options, label)
             }
+        }
+        var paired = SimulationOptions(mode: .overlapped, attention: .ideal)
+        paired.deviceBlocks = 240
+        for policy in ["fcfs", "balance", "lof"] {
+            try await assertSameRun(policy, pairedWorkload(requests: 1200), paired, "paired")
         }
         let (tightRun, _) = try await run("fcfs", workload, tight, incremental: true)
         XCTAssertGreaterThan(tightRun.report.preemptions, 0, "the tight configuration preempts")
