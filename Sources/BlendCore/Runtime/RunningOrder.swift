@@ -64,7 +64,7 @@ public struct RunningOrder: Collection, Sendable {
 
     /// The oldest request, or -1.
     /// - Complexity: O(1).
-    var first: Int32 { head }
+    var oldest: Int32 { head }
 
     /// Appends `request` (not in the list) with a new ticket.
     /// - Complexity: O(1).

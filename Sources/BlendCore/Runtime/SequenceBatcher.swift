@@ -108,38 +108,38 @@ public struct SequenceBatcher: Sendable {
     public let isIncremental: Bool
     /// Per request: whether it is in the engine's running batch, decoding one token per step
     /// without being listed (incremental plans only).
-    @usableFromInline private(set) var decoding: [Bool]
+    @usableFromInline internal(set) var decoding: [Bool]
     /// Per request: ``stepsRun`` when `computed` and `generated` were last brought up to date.
-    @usableFromInline private(set) var syncedAt: [Int]
+    @usableFromInline internal(set) var syncedAt: [Int]
     /// Engine steps run so far.
     @usableFromInline private(set) var stepsRun = 0
-    private var decodingCount = 0
+    var decodingCount = 0
     /// Running sequences that are not decoding (prefilling, or left out of a step for budget),
     /// which every step lists; `pendingSlot` is each one's position, -1 for the others.
-    private var pending: [Int32] = []
-    private var pendingSlot: [Int32]
+    var pending: [Int32] = []
+    var pendingSlot: [Int32]
     /// Steps at which decoding sequences need a block or a commit, keyed `step << 32 | ticket` so
     /// that the sequences due at one step come out in admission order; `dueAt` is each one's
     /// current key.
-    private var dueEvents = _EventHeap()
-    private var dueAt: [Int]
+    var dueEvents = _EventHeap()
+    var dueAt: [Int]
     /// Steps at which decoding sequences need a block or run out of tokens (the span limit).
-    private var spanEvents = _EventHeap()
-    private var spanEndAt: [Int]
+    var spanEvents = _EventHeap()
+    var spanEndAt: [Int]
     /// Steps at which decoding sequences reach their ``notify(_:whenGenerated:)`` count.
-    private var watchEvents = _EventHeap()
-    private var watchAt: [Int]
-    private var watchCounts: [Int]
+    var watchEvents = _EventHeap()
+    var watchAt: [Int]
+    var watchCounts: [Int]
     /// Decoding sequences of this step touched because an event was due.
-    private var touched: [Int32] = []
-    private var removals: [Int32] = []
+    var touched: [Int32] = []
+    var removals: [Int32] = []
     /// Scratch tokens of a commit that reaches past the prompt, refilled in place.
     private var commitTokens: [Int32] = []
     /// What the last ``observe(_:)`` reported, in plan (admission) order.
-    public private(set) var observed: [ObservedSequence] = []
+    public internal(set) var observed: [ObservedSequence] = []
     private var sentBlocks: [Int]
-    private var outputs: [[Int32]]
-    private var limits: [Int]
+    var outputs: [[Int32]]
+    var limits: [Int]
     @usableFromInline private(set) var unfinished: Int
 
     /// The plan's entries, `scheduled` of them in this step; entries past that are the previous
@@ -150,7 +150,7 @@ public struct SequenceBatcher: Sendable {
     private var spareEntries: [ScheduledSequence] = []
     private var scheduled = 0
     private var rejections: [RequestRejection] = []
-    @usableFromInline private(set) var tokenBudget = 0
+    @usableFromInline internal(set) var tokenBudget = 0
     private var prefilling = false
     @usableFromInline private(set) var preemptedThisStep = false
     /// The known tokens of the last request offered with generated tokens (a preempted one), kept
@@ -215,21 +215,11 @@ public struct SequenceBatcher: Sendable {
     @inlinable func lag(_ index: Int) -> Int { decoding[index] ? stepsRun - syncedAt[index] : 0 }
 
     /// Brings `computed` and `generated` of a decoding sequence up to ``stepsRun``.
-    private mutating func sync(_ index: Int) {
+    mutating func sync(_ index: Int) {
         let steps = lag(index)
         computed[index] += steps
         generated[index] += steps
         syncedAt[index] = stepsRun
-    }
-
-    /// Asks ``observe(_:)`` to report `request` in ``observed`` after every outcome of a step that
-    /// ran it once it has generated at least `tokens` tokens (as it reports every sequence of a
-    /// full plan); `Int.max` cancels. A policy that reacts to a sequence's generated count
-    /// (BlendServe's estimate correction) hears of it without reading every sequence each step.
-    /// - Complexity: O(log batch).
-    public mutating func notify(_ request: Int32, whenGenerated tokens: Int) {
-        watchCounts[Int(request)] = tokens
-        if decoding[Int(request)] { scheduleWatch(request) }
     }
 
     /// The token ids of `request` at positions `range`: prompt tokens, tokens the engine
@@ -313,53 +303,10 @@ public struct SequenceBatcher: Sendable {
         }
     }
 
-    /// Moves the decoding sequences whose block or commit is due at this step into ``touched``,
-    /// in admission order.
-    private mutating func takeDueEvents() {
-        touched.removeAll(keepingCapacity: true)
-        let limit = (stepsRun + 1) << 32
-        var sorted = true, lastTicket = -1
-        while let top = dueEvents.top, top.key < limit {
-            dueEvents.pop()
-            let index = Int(top.sequence)
-            guard decoding[index], dueAt[index] == top.key else { continue }
-            dueAt[index] = .max
-            touched.append(top.sequence)
-            let ticket = top.key & 0xFFFF_FFFF
-            if ticket < lastTicket { sorted = false }
-            lastTicket = ticket
-        }
-        if !sorted { sortByTicket(&touched) }
-    }
-
-    /// The step when every running sequence gets all the tokens it wants: schedules the pending
-    /// and touched sequences in admission order; the other decoding sequences decode implicitly.
-    private mutating func scheduleTouched() {
-        var candidates = pending
-        candidates.append(contentsOf: touched)
-        if !pending.isEmpty, !touched.isEmpty { sortByTicket(&candidates) }
-        let implicitDecodes = decodingCount
-        tokenBudget -= implicitDecodes
-        candidates: for request in candidates {
-            let index = Int(request)
-            guard pendingSlot[index] >= 0 || decoding[index] else { continue }
-            if decoding[index] { sync(index) }
-            let count = knownLength(index) - computed[index]
-            let needed = kv.blocksNeeded(request, toCover: computed[index] + count)
-            while needed > kv.availableDeviceBlocks {
-                if preemptLast() == request { break candidates }
-            }
-            if decoding[index] { tokenBudget += 1 }
-            scheduleRunning(request, count: count, newBlocks: needed)
-        }
-        // Decoding victims of preemptions were counted as implicit decodes.
-        tokenBudget += implicitDecodes - decodingCount
-    }
-
     /// Schedules the running sequences in admission order within the budget, as a full plan does;
     /// in incremental mode, decoding sequences left out for budget leave the engine's batch.
     private mutating func scheduleAll() {
-        var request = running.first
+        var request = running.oldest
         while request >= 0, tokenBudget > 0 {
             let index = Int(request)
             if decoding[index] { sync(index) }
@@ -380,7 +327,7 @@ public struct SequenceBatcher: Sendable {
 
     /// Appends the `newBlocks` (available) that `count` tokens of running `request` need and
     /// schedules them; in incremental mode lists it only if it is not a plain implicit decode.
-    private mutating func scheduleRunning(_ request: Int32, count: Int, newBlocks: Int) {
+    mutating func scheduleRunning(_ request: Int32, count: Int, newBlocks: Int) {
         let index = Int(request)
         if newBlocks > 0 { kv.appendBlocks(request, count: newBlocks) }
         if isIncremental && decoding[index] {
@@ -388,87 +335,6 @@ public struct SequenceBatcher: Sendable {
             scheduleEvents(request)
         } else {
             schedule(request, start: computed[index], count: count, reset: false)
-        }
-    }
-
-    /// Takes a decoding sequence out of the engine's batch (it computes nothing this step): it is
-    /// synced, named in the plan's removals, and pending again.
-    private mutating func stopDecoding(_ request: Int32) {
-        let index = Int(request)
-        sync(index)
-        decoding[index] = false
-        decodingCount -= 1
-        removals.append(request)
-        addPending(request)
-    }
-
-    private mutating func addPending(_ request: Int32) {
-        guard pendingSlot[Int(request)] < 0 else { return }
-        pendingSlot[Int(request)] = Int32(pending.count)
-        pending.append(request)
-    }
-
-    private mutating func removePending(_ request: Int32) {
-        let slot = Int(pendingSlot[Int(request)])
-        guard slot >= 0 else { return }
-        let moved = pending.removeLast()
-        if moved != request {
-            pending[slot] = moved
-            pendingSlot[Int(moved)] = Int32(slot)
-        }
-        pendingSlot[Int(request)] = -1
-    }
-
-    /// Files the next events of decoding `request`, whose `computed` is synced at ``stepsRun``:
-    /// the step at which it needs a block (its table is full), the step at which its next block is
-    /// full for the prefix cache, and the step at which it runs out of tokens.
-    private mutating func scheduleEvents(_ request: Int32) {
-        let index = Int(request)
-        let size = capacity.blockSize
-        let growAt = stepsRun + kv.tableLength(request) * size - computed[index]
-        var due = growAt
-        if options.prefixCaching, let chained = kv.chainedPositions(request) {
-            due = min(due, stepsRun + chained + size - 1 - computed[index])
-        }
-        due = due << 32 | running.tickets[index]
-        if dueAt[index] != due {
-            dueAt[index] = due
-            dueEvents.push(due, request)
-        }
-        let spanEnd = min(growAt, stepsRun + limits[index] - generated[index])
-        if spanEndAt[index] != spanEnd {
-            spanEndAt[index] = spanEnd
-            spanEvents.push(spanEnd, request)
-        }
-        compactEvents()
-    }
-
-    /// Files the step at which decoding `request` reaches its notification count (the next step
-    /// if it already has).
-    private mutating func scheduleWatch(_ request: Int32) {
-        let index = Int(request)
-        guard watchCounts[index] != .max else {
-            watchAt[index] = .max
-            return
-        }
-        let at = stepsRun + max(1, watchCounts[index] - generated[index] - lag(index))
-        if watchAt[index] != at {
-            watchAt[index] = at
-            watchEvents.push(at, request)
-        }
-    }
-
-    /// Drops stale heap entries once they outnumber the live ones.
-    private mutating func compactEvents() {
-        let limit = 2 * decodingCount + 1024
-        if dueEvents.count > limit {
-            dueEvents.compact { [decoding, dueAt] key, request in decoding[Int(request)] && dueAt[Int(request)] == key }
-        }
-        if spanEvents.count > limit {
-            spanEvents.compact { [decoding, spanEndAt] key, request in decoding[Int(request)] && spanEndAt[Int(request)] == key }
-        }
-        if watchEvents.count > limit {
-            watchEvents.compact { [decoding, watchAt] key, request in decoding[Int(request)] && watchAt[Int(request)] == key }
         }
     }
 
@@ -585,7 +451,7 @@ public struct SequenceBatcher: Sendable {
     /// Preempts the most recently admitted sequence and returns it. `beginStep` schedules the
     /// running sequences in admission order, so the victim is never one already scheduled in this
     /// step and none of its blocks were committed for work this step will not do.
-    private mutating func preemptLast() -> Int32? {
+    mutating func preemptLast() -> Int32? {
         guard let victim = running.last else { return nil }
         running.remove(victim)
         if decoding[Int(victim)] { stopDecoding(victim) }
@@ -697,53 +563,4 @@ public struct SequenceBatcher: Sendable {
         unfinished -= finished.count
     }
 
-    /// The implicit part of an incremental outcome: the reported finishes, and the decoding
-    /// sequences that reached their notification count; ``observed`` is put back in admission
-    /// order.
-    private mutating func observeImplicit(_ outcome: StepOutcome, from listed: Int, finished: inout [Int32]) {
-        let reported = observed.count
-        for result in outcome.sequences[listed...] {
-            let index = Int(result.request)
-            if !result.tokens.isEmpty {
-                sync(index)
-                outputs[index].append(contentsOf: result.tokens)
-            }
-            if result.finish != nil { finished.append(result.request) }
-            observed.append(ObservedSequence(request: result.request, finished: result.finish != nil))
-        }
-        while let top = watchEvents.top, top.key <= stepsRun {
-            watchEvents.pop()
-            let index = Int(top.sequence)
-            guard decoding[index], watchAt[index] == top.key else { continue }
-            watchAt[index] = .max
-            if !observed.contains(where: { $0.request == top.sequence }) {
-                observed.append(ObservedSequence(request: top.sequence, finished: false))
-            }
-            scheduleWatch(top.sequence)
-        }
-        guard observed.count > reported else { return }
-        let tickets = running.tickets
-        observed[reported...].sort { tickets[Int($0.request)] < tickets[Int($1.request)] }
-        guard reported > 0, tickets[Int(observed[reported].request)] < tickets[Int(observed[reported - 1].request)] else { return }
-        var merged: [ObservedSequence] = []
-        merged.reserveCapacity(observed.count)
-        var left = 0, right = reported
-        while left < reported || right < observed.count {
-            if right == observed.count || (left < reported && tickets[Int(observed[left].request)] < tickets[Int(observed[right].request)]) {
-                merged.append(observed[left])
-                left += 1
-            } else {
-                merged.append(observed[right])
-                right += 1
-            }
-        }
-        observed = merged
-    }
-
-    /// Sorts `requests` by admission ticket.
-    private func sortByTicket(_ requests: inout [Int32]) {
-        var keys = requests.map { UInt64(running.tickets[Int($0)]) << 32 | UInt64(UInt32(bitPattern: $0)) }
-        keys.sort()
-        for position in keys.indices { requests[position] = Int32(bitPattern: UInt32(truncatingIfNeeded: keys[position])) }
-    }
 }
