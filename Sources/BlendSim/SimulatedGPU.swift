@@ -1,5 +1,5 @@
 import BlendCore
-import Synchronization
+import Foundation
 
 /// A simulated GPU engine: executes step plans instantly and reports the time a real GPU
 /// would take, from ``StepCostModel`` (a calibrated roofline with overlap and attention-kernel
@@ -40,8 +40,10 @@ public final class SimulatedGPU: ExecutionEngine {
     private let promptOffsets: [Int]
     /// True output lengths of the workload, -1 where unknown.
     let outputLengths: [Int32]
-    /// The running batch of incremental plans.
-    private let batch: Mutex<SimulatedBatch>
+    /// The running batch of incremental plans, guarded by `batchLock` (`Synchronization.Mutex`
+    /// needs macOS 15).
+    nonisolated(unsafe) private var batch: SimulatedBatch
+    private let batchLock = NSLock()
 
     /// Creates a simulated engine for `workload` running `model` on `hardware`.
     /// - Complexity: O(1) (the workload's arrays are shared, not copied).
@@ -52,7 +54,7 @@ public final class SimulatedGPU: ExecutionEngine {
         costModel = StepCostModel(model: model, hardware: hardware, options: options)
         promptOffsets = workload.promptOffsets
         outputLengths = workload.outputLengths
-        batch = Mutex(SimulatedBatch(requests: workload.count, chunk: costModel.attention.chunkTokens))
+        batch = SimulatedBatch(requests: workload.count, chunk: costModel.attention.chunkTokens)
     }
 
     /// Simulates the plan (see ``simulate(_:)``).
@@ -77,9 +79,13 @@ public final class SimulatedGPU: ExecutionEngine {
     public func simulate(_ plan: StepPlan) throws -> StepOutcome {
         guard plan.steps >= 1 else { throw SimulationError.invalidPlan("steps is \(plan.steps), must be at least 1") }
         if plan.isIncremental {
-            return try batch.withLock { try simulateIncremental(plan, batch: &$0) }
+            batchLock.lock()
+            defer { batchLock.unlock() }
+            return try simulateIncremental(plan, batch: &batch)
         }
-        batch.withLock { if $0.count > 0 { $0.removeAll() } }
+        batchLock.lock()
+        if batch.count > 0 { batch.removeAll() }
+        batchLock.unlock()
         let transfers = try transferSeconds(plan.transfers, prefetched: false)
         let prefetches = try transferSeconds(plan.prefetches, prefetched: true)
         let sequences = plan.sequences
