@@ -148,7 +148,9 @@ extension SequenceBatcher {
                 outputs[index].append(contentsOf: result.tokens)
             }
             if result.finish != nil { finished.append(result.request) }
-            observed.append(ObservedSequence(request: result.request, finished: result.finish != nil))
+            if result.finish != nil || generatedTokens(result.request) >= watchCounts[index] {
+                observed.append(ObservedSequence(request: result.request, finished: result.finish != nil))
+            }
         }
         while let top = watchEvents.top, top.key <= stepsRun {
             watchEvents.pop()

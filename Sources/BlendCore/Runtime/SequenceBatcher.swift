@@ -67,8 +67,8 @@ public struct SequenceBatcher: Sendable {
         }
     }
 
-    /// A sequence the last ``observe(_:)`` reported: its entry was in the outcome, it finished, or
-    /// it reached the count ``notify(_:whenGenerated:)`` asked for.
+    /// A sequence the last ``observe(_:)`` reported: it finished, or it ran in the plan and has
+    /// generated at least the count ``notify(_:whenGenerated:)`` asked for.
     public struct ObservedSequence: Sendable, Hashable {
         /// The request.
         public var request: Int32
@@ -539,7 +539,9 @@ public struct SequenceBatcher: Sendable {
                 scheduleEvents(request)
                 scheduleWatch(request)
             }
-            observed.append(ObservedSequence(request: request, finished: finishes))
+            if finishes || generated[index] >= watchCounts[index] {
+                observed.append(ObservedSequence(request: request, finished: finishes))
+            }
         }
         // Tables are released in admission order, as a full plan lists them: the order decides
         // which cached blocks are evicted first.
