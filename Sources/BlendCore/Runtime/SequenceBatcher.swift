@@ -108,9 +108,9 @@ public struct SequenceBatcher: Sendable {
     public let isIncremental: Bool
     /// Per request: whether it is in the engine's running batch, decoding one token per step
     /// without being listed (incremental plans only).
-    @usableFromInline internal(set) var decoding: [Bool]
+    @usableFromInline var decoding: [Bool]
     /// Per request: ``stepsRun`` when `computed` and `generated` were last brought up to date.
-    @usableFromInline internal(set) var syncedAt: [Int]
+    @usableFromInline var syncedAt: [Int]
     /// Engine steps run so far.
     @usableFromInline private(set) var stepsRun = 0
     var decodingCount = 0
@@ -150,7 +150,7 @@ public struct SequenceBatcher: Sendable {
     private var spareEntries: [ScheduledSequence] = []
     private var scheduled = 0
     private var rejections: [RequestRejection] = []
-    @usableFromInline internal(set) var tokenBudget = 0
+    @usableFromInline var tokenBudget = 0
     private var prefilling = false
     @usableFromInline private(set) var preemptedThisStep = false
     /// The known tokens of the last request offered with generated tokens (a preempted one), kept

@@ -103,8 +103,8 @@ public struct RequestRejection: Sendable, Hashable {
 /// (``isIncremental``, only for an engine whose ``EngineCapacity/supportsIncrementalPlans`` is
 /// set) lists only what changed, so that a step of thousands of plain decodes costs the scheduler,
 /// the runner and the engine O(changes) instead of O(batch):
-/// - the engine's *running batch* is every sequence whose last listed entry sampled and that has
-///   not finished, been removed, or been left out of a full plan since;
+/// - the engine's *running batch* holds every sequence whose last entry, in an incremental plan
+///   after the last full plan, sampled, and that has not finished or been removed since;
 /// - every sequence of the running batch that the plan neither lists nor names in ``removals``
 ///   decodes one token per step implicitly: it starts at its previous end with the token it
 ///   sampled last, gains no block, and finishes where its remaining tokens (counted down from the
@@ -114,7 +114,8 @@ public struct RequestRejection: Sendable, Hashable {
 /// - ``removals`` names sequences of the running batch that compute nothing in this plan
 ///   (preempted, or waiting for token budget); like any sequence between two steps they keep the
 ///   block table the engine holds.
-/// A full plan sent to such an engine replaces its running batch by the plan's sampling entries.
+/// A full plan sent to such an engine empties its running batch: an incremental plan that follows
+/// lists every sequence it runs.
 public struct StepPlan: Sendable {
     /// The sequences of the step, in the order the outcome reports them: every sequence for a full
     /// plan, only the changed ones for an incremental plan.
