@@ -59,10 +59,15 @@ package struct _EventHeap: Sendable {
     /// Keeps only the entries `isLive` accepts, one per sequence (a sequence whose key went back
     /// to an earlier value may hold two live entries), and restores the heap order: call it when
     /// stale entries outnumber live ones.
-    /// - Complexity: O(count) expected.
+    /// - Complexity: O(count + largest sequence id).
     package mutating func compact(keeping isLive: (Int, Int32) -> Bool) {
-        var seen = Set<Int32>(minimumCapacity: entries.count / 2)
-        entries.removeAll { !isLive($0.key, $0.sequence) || !seen.insert($0.sequence).inserted }
+        let largest = entries.reduce(-1) { max($0, Int($1.sequence)) }
+        var seen = [Bool](repeating: false, count: largest + 1)
+        entries.removeAll { entry in
+            guard isLive(entry.key, entry.sequence), !seen[Int(entry.sequence)] else { return true }
+            seen[Int(entry.sequence)] = true
+            return false
+        }
         entries.withUnsafeMutableBufferPointer { heap in
             var parent = heap.count / 2 - 1
             while parent >= 0 {
