@@ -324,6 +324,7 @@ public struct BlendServeScheduler: BatchScheduler {
                     footprints[Int(request)] = footprint
                     peaks[Int(request)] = peak
                     estimates[Int(request)] = estimate
+                    batcher.notify(request, whenGenerated: estimate)
                     sideUse[index] += footprint
                     sidePeak[index] += peak
                     credit[index] -= Double(batcher.uncomputedTokens(request))
@@ -379,15 +380,16 @@ public struct BlendServeScheduler: BatchScheduler {
         return batcher.finishStep(admissionBlocked: blocked || scanner.isExhausted)
     }
 
-    /// Records finished requests and applies the online correction; the sides' credits grow by
-    /// the steps run (at least one per plan) before the next admissions.
-    /// - Complexity: O(sequences in the plan).
+    /// Records finished requests and applies the online correction to the requests that reached
+    /// their estimates (the batcher reports them, see ``SequenceBatcher/notify(_:whenGenerated:)``);
+    /// the sides' credits grow by the steps run (at least one per plan) before the next admissions.
+    /// - Complexity: O(sequences the batcher reports).
     public mutating func observe(_ outcome: StepOutcome) {
         batcher.observe(outcome)
         stepsSinceCredit += max(outcome.steps, 1)
-        for result in outcome.sequences {
+        for result in batcher.observed {
             let request = Int(result.request)
-            if result.finish != nil {
+            if result.finished {
                 estimator.record(request: request, length: batcher.generatedTokens(result.request))
                 if inSample[request] {
                     samplesRunning -= 1
@@ -421,6 +423,7 @@ public struct BlendServeScheduler: BatchScheduler {
         footprints[index] = (prompt + Double(estimates[index]) / 2) * kvBytesPerToken
         peaks[index] = (prompt + Double(estimates[index])) * kvBytesPerToken
         sides[index] = Int8(Side.right.rawValue)
+        batcher.notify(request, whenGenerated: estimates[index])
         sideUse[Side.right.rawValue] += footprints[index]
         sidePeak[Side.right.rawValue] += peaks[index]
     }

@@ -10,6 +10,7 @@ extension SimulatedGPU {
     ///   2 MiB = 28,581 blocks, 0.1% under the 60 GB of the paper's Figure 6.
     /// - `hostBlocks = ⌊hostMemoryBytes / bytesPerBlock⌋`.
     /// - `maxContext` is the model's.
+    /// - `supportsIncrementalPlans` is set (see ``SimulatedGPU``).
     /// - Complexity: O(1).
     public static func capacity(model: ModelSpec, hardware: HardwareSpec,
                                 options: SimulationOptions = .init()) -> EngineCapacity {
@@ -25,6 +26,6 @@ extension SimulatedGPU {
             blockSize: options.blockSize, deviceBlocks: max(0, options.deviceBlocks ?? derived),
             hostBlocks: host, bytesPerBlock: bytesPerBlock,
             maxTokensPerStep: options.maxTokensPerStep, maxSequencesPerStep: options.maxSequencesPerStep,
-            maxContext: model.maxContext)
+            maxContext: model.maxContext, supportsIncrementalPlans: true)
     }
 }

@@ -1,4 +1,5 @@
 import BlendCore
+import Foundation
 
 /// A simulated GPU engine: executes step plans instantly and reports the time a real GPU
 /// would take, from ``StepCostModel`` (a calibrated roofline with overlap and attention-kernel
@@ -9,10 +10,15 @@ import BlendCore
 /// out (``FinishReason/length``); where the true length is -1 it runs to `remainingTokens`.
 /// Schedulers see only their estimates. It returns no token ids.
 ///
-/// It keeps no state between plans: a sequence's generated count follows from the plan alone
-/// (after a step that samples it has generated `end − promptLength + 1` tokens, also after a
-/// recomputation), so the engine is immutable and `Sendable` without locks, and plans may even
-/// be simulated concurrently.
+/// Under full plans it keeps no state between plans: a sequence's generated count follows from the
+/// plan alone (after a step that samples it has generated `end − promptLength + 1` tokens, also
+/// after a recomputation), and full plans may even be simulated concurrently.
+///
+/// It supports incremental plans (``EngineCapacity/supportsIncrementalPlans``): it then keeps the
+/// running batch behind a lock, with the aggregates the step-time model needs (decode sequences,
+/// `ΣL`, `max L`, split-KV's chunk residues, the next finish), so an incremental plan costs
+/// O(listed sequences + removals + finishes) plus O(log batch) per change, and O(C) under split-KV,
+/// whatever the batch size. A full plan empties the batch.
 ///
 /// A plan with `steps > 1` is simulated in closed form (see ``StepCostModel/spanCost(first:steps:kvLengths:)``):
 /// `execute` costs O(sequences in the plan) whatever the number of steps (plus O(steps) under
@@ -33,7 +39,11 @@ public final class SimulatedGPU: ExecutionEngine {
     /// `promptOffsets[i + 1] − promptOffsets[i]`); shared with the workload, not copied.
     private let promptOffsets: [Int]
     /// True output lengths of the workload, -1 where unknown.
-    private let outputLengths: [Int32]
+    let outputLengths: [Int32]
+    /// The running batch of incremental plans, guarded by `batchLock` (`Synchronization.Mutex`
+    /// needs macOS 15).
+    nonisolated(unsafe) private var batch: SimulatedBatch
+    private let batchLock = NSLock()
 
     /// Creates a simulated engine for `workload` running `model` on `hardware`.
     /// - Complexity: O(1) (the workload's arrays are shared, not copied).
@@ -44,6 +54,7 @@ public final class SimulatedGPU: ExecutionEngine {
         costModel = StepCostModel(model: model, hardware: hardware, options: options)
         promptOffsets = workload.promptOffsets
         outputLengths = workload.outputLengths
+        batch = SimulatedBatch(requests: workload.count, chunk: costModel.attention.chunkTokens)
     }
 
     /// Simulates the plan (see ``simulate(_:)``).
@@ -67,6 +78,14 @@ public final class SimulatedGPU: ExecutionEngine {
     /// - Complexity: O(sequences + transfers + prefetches), plus O(steps + chunk) under split-KV.
     public func simulate(_ plan: StepPlan) throws -> StepOutcome {
         guard plan.steps >= 1 else { throw SimulationError.invalidPlan("steps is \(plan.steps), must be at least 1") }
+        if plan.isIncremental {
+            batchLock.lock()
+            defer { batchLock.unlock() }
+            return try simulateIncremental(plan, batch: &batch)
+        }
+        batchLock.lock()
+        if batch.count > 0 { batch.removeAll() }
+        batchLock.unlock()
         let transfers = try transferSeconds(plan.transfers, prefetched: false)
         let prefetches = try transferSeconds(plan.prefetches, prefetched: true)
         let sequences = plan.sequences
@@ -141,7 +160,7 @@ public final class SimulatedGPU: ExecutionEngine {
     /// long enough, and why: its true output length (`stop`) or its remaining tokens (`length`),
     /// the true length winning a tie.
     @inline(__always)
-    private func finishStep(_ sequence: ScheduledSequence) throws -> (step: Int, reason: FinishReason) {
+    func finishStep(_ sequence: ScheduledSequence) throws -> (step: Int, reason: FinishReason) {
         let request = Int(sequence.request)
         let prompt = promptOffsets[request + 1] - promptOffsets[request]
         // Tokens generated before this plan's first sample.
@@ -161,7 +180,7 @@ public final class SimulatedGPU: ExecutionEngine {
 
     /// Seconds of a plan's transfers (before the steps) or prefetches (beside them); refuses
     /// copies the machine has no path for.
-    private func transferSeconds(_ transfers: [BlockTransfer], prefetched: Bool) throws -> Double {
+    func transferSeconds(_ transfers: [BlockTransfer], prefetched: Bool) throws -> Double {
         guard !transfers.isEmpty else { return 0 }
         var toHost = 0, toDevice = 0, device = 0
         for transfer in transfers {

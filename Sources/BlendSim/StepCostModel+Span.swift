@@ -23,6 +23,19 @@ extension StepCostModel {
     ///   O(N + steps + C) for split-KV.
     ///   Never O(N × steps).
     public func spanCost<KV: Sequence<Int>>(first: StepLoad, steps: Int, kvLengths: KV) -> StepCost {
+        spanCost(first: first, steps: steps) { counts in
+            for length in kvLengths { counts[length % counts.count] += 1 }
+        }
+    }
+
+    /// ``spanCost(first:steps:kvLengths:)`` with the KV lengths given by their residues: under
+    /// split-KV with chunk `C`, `addResidues` adds to a buffer of `C` zeroed counters the number of
+    /// sequences whose first-step KV length `L_i` has each residue modulo `C` (it is not called
+    /// for the other kernels). An engine that keeps those counts as its batch changes prices a
+    /// span without visiting every sequence.
+    /// - Complexity: O(1) for the ideal kernel; O(steps / blockSize) for the unsplit kernel;
+    ///   O(steps + C) plus `addResidues` for split-KV.
+    public func spanCost(first: StepLoad, steps: Int, kvResidues addResidues: (UnsafeMutableBufferPointer<Int>) -> Void) -> StepCost {
         guard steps > 0, first.tokens > 0 else { return StepCost() }
         if steps == 1 { return stepCost(first) }
         precondition(first.prefillAttentionPairs == 0 && first.decodeSequences == first.tokens,
@@ -47,7 +60,7 @@ extension StepCostModel {
         case .unsplit:
             (memory, maxSum) = unsplitSpan(first: first, steps: steps, weights: weights, floor: max(c, net))
         case .splitKV(let chunk):
-            (memory, maxSum) = splitKVSpan(first: first, steps: steps, chunk: chunk, kvLengths: kvLengths,
+            (memory, maxSum) = splitKVSpan(first: first, steps: steps, chunk: chunk, addResidues: addResidues,
                                            weights: weights, floor: max(c, net))
         }
 
@@ -104,14 +117,15 @@ extension StepCostModel {
     }
 
     /// `(Σ m_k, Σ max(floor, m_k))` under split-KV, with `m_k` = weights + waves(k) · wave time.
-    /// - Complexity: O(N + steps + C), one temporary buffer of `C` counters.
-    private func splitKVSpan<KV: Sequence<Int>>(
-        first: StepLoad, steps: Int, chunk: Int, kvLengths: KV, weights: Double, floor: Double
+    /// - Complexity: O(steps + C) plus `addResidues`, one temporary buffer of `C` counters.
+    private func splitKVSpan(
+        first: StepLoad, steps: Int, chunk: Int, addResidues: (UnsafeMutableBufferPointer<Int>) -> Void,
+        weights: Double, floor: Double
     ) -> (memory: Double, maxSum: Double) {
         let wave = attention.waveSeconds
         return withUnsafeTemporaryAllocation(of: Int.self, capacity: chunk) { counts in
             counts.initialize(repeating: 0)
-            for length in kvLengths { counts[length % chunk] += 1 }
+            addResidues(counts)
             var chunks = first.decodeKVChunks
             var memory = 0.0, maxSum = 0.0
             for k in 0 ..< steps {

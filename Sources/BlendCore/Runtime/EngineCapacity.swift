@@ -19,11 +19,16 @@ public struct EngineCapacity: Sendable, Hashable, Codable {
     public var maxSequencesPerStep: Int
     /// Longest sequence (prompt plus output) the engine supports.
     public var maxContext: Int
+    /// Whether the engine accepts incremental plans (``StepPlan/isIncremental``): it keeps its
+    /// running batch between plans and decodes every sequence of it that a plan does not list.
+    /// Default `false`; a scheduler then sends only full plans.
+    public var supportsIncrementalPlans: Bool
 
     /// Creates a capacity description.
     /// - Complexity: O(1).
     public init(blockSize: Int, deviceBlocks: Int, hostBlocks: Int = 0, bytesPerBlock: Int,
-                maxTokensPerStep: Int, maxSequencesPerStep: Int, maxContext: Int) {
+                maxTokensPerStep: Int, maxSequencesPerStep: Int, maxContext: Int,
+                supportsIncrementalPlans: Bool = false) {
         self.blockSize = blockSize
         self.deviceBlocks = deviceBlocks
         self.hostBlocks = hostBlocks
@@ -31,6 +36,7 @@ public struct EngineCapacity: Sendable, Hashable, Codable {
         self.maxTokensPerStep = maxTokensPerStep
         self.maxSequencesPerStep = maxSequencesPerStep
         self.maxContext = maxContext
+        self.supportsIncrementalPlans = supportsIncrementalPlans
     }
 
     /// Device KV memory in bytes (`deviceBlocks × bytesPerBlock`).

@@ -6,7 +6,9 @@
 /// write the K/V of every scheduled token before any attention reads it, layer by layer, because
 /// two sequences of the same step may share blocks that one of them fills in that step (a shared
 /// prefix computed once). `execute` is `async` so that a device engine can run a step while the
-/// runner plans the next one.
+/// runner plans the next one. An engine that also keeps its running batch between plans may set
+/// ``EngineCapacity/supportsIncrementalPlans`` and receive plans that list only what changed
+/// (see ``StepPlan``).
 public protocol ExecutionEngine: AnyObject, Sendable {
     /// What the engine can hold and compute.
     var capacity: EngineCapacity { get }

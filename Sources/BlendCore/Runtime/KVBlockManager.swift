@@ -84,7 +84,7 @@ public struct KVBlockManager: Sendable, Equatable {
     /// swapped out).
     /// - Complexity: O(1) expected.
     public func hasTable(_ sequence: Int32) -> Bool {
-        sequences[sequence].map { !$0.isOnHost } ?? false
+        sequences.isOnDevice(sequence)
     }
 
     /// The device block table of `sequence`, position `p` living in block `table[p / blockSize]`;
@@ -98,7 +98,7 @@ public struct KVBlockManager: Sendable, Equatable {
     /// Length of the block table of `sequence` (device or host), 0 when it has none.
     /// - Complexity: O(1), without copying the table.
     public func tableLength(_ sequence: Int32) -> Int {
-        sequences[sequence]?.blocks.count ?? 0
+        sequences.blockCount(sequence)
     }
 
     /// Blocks `sequence` must gain for its table to cover positions `0 ..< tokens`: 0 when it
@@ -106,7 +106,7 @@ public struct KVBlockManager: Sendable, Equatable {
     /// table's length for a swapped-out one. Use it to plan multi-step decode spans.
     /// - Complexity: O(1) expected.
     public func blocksNeeded(_ sequence: Int32, toCover tokens: Int) -> Int {
-        let held = sequences[sequence]?.blocks.count ?? 0
+        let held = sequences.blockCount(sequence)
         guard tokens > held * capacity.blockSize else { return 0 }
         return capacity.blocks(forTokens: tokens) - held
     }
@@ -208,6 +208,17 @@ public struct KVBlockManager: Sendable, Equatable {
         return appended
     }
 
+    /// Appends `count` new blocks to the table of `sequence` in place, as ``grow(_:toCover:)``
+    /// does without returning them.
+    /// - Precondition: `sequence` has a table on the device and `count` blocks are available.
+    /// - Complexity: O(count) expected.
+    mutating func appendBlocks(_ sequence: Int32, count: Int) {
+        for _ in 0 ..< count {
+            let block = allocate()
+            sequences[sequence]!.blocks.append(block)
+        }
+    }
+
     /// Drops the blocks at the end of the table of `sequence` that positions `0 ..< tokens` do
     /// not need: blocks reserved for a multi-step span that ended early. They hold no computed
     /// KV, so none is cached; each becomes free. Returns how many were dropped.
@@ -284,8 +295,8 @@ public struct KVBlockManager: Sendable, Equatable {
     /// device table, or when its chain stopped at a block that can never be cached.
     /// - Complexity: O(1) expected.
     public func chainedPositions(_ sequence: Int32) -> Int? {
-        guard let record = sequences[sequence], !record.isOnHost, record.chainIsOpen else { return nil }
-        return record.chainedBlocks * capacity.blockSize
+        let blocks = sequences.openChainBlocks(sequence)
+        return blocks < 0 ? nil : blocks * capacity.blockSize
     }
 
     /// Drops the table of `sequence` (finished, preempted or given up). Each block loses a

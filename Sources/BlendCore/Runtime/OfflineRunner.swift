@@ -64,7 +64,9 @@ public struct OfflineRunner<Scheduler: BatchScheduler, Engine: ExecutionEngine> 
     }
 
     /// Runs the workload to the end.
-    /// - Complexity: O(plans × sequences per plan) plus the scheduler's and engine's own work.
+    /// - Complexity: O(plans × sequences listed per plan) plus the scheduler's and engine's own
+    ///   work; sequences an incremental plan decodes implicitly are counted lazily, in O(1) each
+    ///   when they leave the batch.
     public mutating func run() async -> RunResult {
         var state = RunState(workload: workload)
         var failure: String?
@@ -75,6 +77,7 @@ public struct OfflineRunner<Scheduler: BatchScheduler, Engine: ExecutionEngine> 
         var idlePlans = 0
         var timeline: [TimelineEntry] = []
         let reportResult = onResult ?? { _ in }
+        let incrementalEngine = engine.capacity.supportsIncrementalPlans
 
         do {
             try scheduler.prepare(workload: workload, capacity: engine.capacity)
@@ -89,9 +92,9 @@ public struct OfflineRunner<Scheduler: BatchScheduler, Engine: ExecutionEngine> 
             schedulerSeconds += schedulerWall.lap()
             guard let plan = next else { break }
             do {
-                try state.check(plan)
+                try state.check(plan, engineSupportsIncrementalPlans: incrementalEngine)
                 let outcome: StepOutcome
-                if plan.sequences.isEmpty && plan.transfers.isEmpty && plan.prefetches.isEmpty {
+                if state.planSequences == 0 && plan.transfers.isEmpty && plan.prefetches.isEmpty {
                     idlePlans = plan.rejections.isEmpty ? idlePlans + 1 : 0
                     guard idlePlans < idlePlanLimit else {
                         throw RunnerViolation(message: "scheduler \(scheduler.name) made no progress in \(idlePlanLimit) plans")
@@ -110,7 +113,7 @@ public struct OfflineRunner<Scheduler: BatchScheduler, Engine: ExecutionEngine> 
                     timeline.append(TimelineEntry(
                         start: state.clock - outcome.seconds, seconds: outcome.seconds, steps: outcome.steps,
                         computeSeconds: outcome.computeSeconds, memorySeconds: outcome.memorySeconds,
-                        sequences: plan.sequences.count, tokens: plan.tokensPerStep,
+                        sequences: state.planSequences, tokens: state.planTokens,
                         deviceBlocksInUse: plan.deviceBlocksInUse))
                 }
                 _ = schedulerWall.lap()

@@ -21,6 +21,16 @@
 /// A new sequence registers its full prompt blocks in the prefix cache as soon as it is
 /// scheduled, so a request admitted later in the same step reuses them: a shared prefix is
 /// computed once even within one step.
+///
+/// On an engine that supports incremental plans (``EngineCapacity/supportsIncrementalPlans``,
+/// unless ``Options/incrementalPlans`` is off) the plans list only the sequences that change (see
+/// ``StepPlan``), and a step costs O(changes) instead of O(batch): a decoding sequence is touched
+/// only at the steps at which it needs a KV block, completes a block for the prefix cache, or
+/// reaches a count the policy asked to hear about (``notify(_:whenGenerated:)``), found in
+/// min-heaps keyed by step; its generated tokens are counted lazily from the step at which it was
+/// last synced. The decisions are exactly those of full plans: when the running sequences want
+/// more tokens than the step's budget, the step walks the whole batch in admission order as a full
+/// plan would.
 public struct SequenceBatcher: Sendable {
     /// Knobs of the batcher.
     public struct Options: Sendable, Hashable {
@@ -38,18 +48,32 @@ public struct SequenceBatcher: Sendable {
         public var roundTokensTo128: Bool
         /// Longest multi-step decode span in one plan (1 turns spans off).
         public var maxSpan: Int
+        /// Whether to send incremental plans to an engine that supports them (the schedules are
+        /// the same either way; full plans cost O(batch) per step).
+        public var incrementalPlans: Bool
 
         /// Creates options; `nil` limits take the engine's.
         /// - Complexity: O(1).
         public init(maxTokensPerStep: Int? = nil, maxSequences: Int? = nil, chunkedPrefill: Bool = true,
-                    prefixCaching: Bool = true, roundTokensTo128: Bool = false, maxSpan: Int = 4096) {
+                    prefixCaching: Bool = true, roundTokensTo128: Bool = false, maxSpan: Int = 4096,
+                    incrementalPlans: Bool = true) {
             self.maxTokensPerStep = maxTokensPerStep ?? .max
             self.maxSequences = maxSequences ?? .max
             self.chunkedPrefill = chunkedPrefill
             self.prefixCaching = prefixCaching
             self.roundTokensTo128 = roundTokensTo128
             self.maxSpan = maxSpan
+            self.incrementalPlans = incrementalPlans
         }
+    }
+
+    /// A sequence the last ``observe(_:)`` reported: it finished, or it ran in the plan and has
+    /// generated at least the count ``notify(_:whenGenerated:)`` asked for.
+    public struct ObservedSequence: Sendable, Hashable {
+        /// The request.
+        public var request: Int32
+        /// Whether it finished in that outcome.
+        public var finished: Bool
     }
 
     /// What ``admit(_:)`` did with a request.
@@ -74,22 +98,61 @@ public struct SequenceBatcher: Sendable {
     public private(set) var kv: KVBlockManager
 
     /// Requests in the batch, in admission order.
-    public private(set) var running: [Int32] = []
+    public private(set) var running: RunningOrder
     @usableFromInline private(set) var preempted: [Int32] = []
+    /// Per request: tokens in its KV cache (for a decoding sequence, as of its last sync).
     @usableFromInline private(set) var computed: [Int]
+    /// Per request: tokens generated (for a decoding sequence, as of its last sync).
     @usableFromInline private(set) var generated: [Int]
+    /// Whether plans are incremental.
+    public let isIncremental: Bool
+    /// Per request: whether it is in the engine's running batch, decoding one token per step
+    /// without being listed (incremental plans only).
+    @usableFromInline var decoding: [Bool]
+    /// Per request: ``stepsRun`` when `computed` and `generated` were last brought up to date.
+    @usableFromInline var syncedAt: [Int]
+    /// Engine steps run so far.
+    @usableFromInline private(set) var stepsRun = 0
+    var decodingCount = 0
+    /// Σ `computed` and Σ `syncedAt` over the decoding sequences (``decodingKVSum``).
+    var decodingComputed = 0, decodingSyncedAt = 0
+    /// Running sequences that are not decoding (prefilling, or left out of a step for budget),
+    /// which every step lists; `pendingSlot` is each one's position, -1 for the others.
+    var pending: [Int32] = []
+    var pendingSlot: [Int32]
+    /// Steps at which decoding sequences need a block or a commit, keyed `step << 32 | ticket` so
+    /// that the sequences due at one step come out in admission order; `dueAt` is each one's
+    /// current key.
+    var dueEvents = _EventHeap()
+    var dueAt: [Int]
+    /// Steps at which decoding sequences need a block or run out of tokens (the span limit).
+    var spanEvents = _EventHeap()
+    var spanEndAt: [Int]
+    /// Steps at which decoding sequences reach their ``notify(_:whenGenerated:)`` count.
+    var watchEvents = _EventHeap()
+    var watchAt: [Int]
+    var watchCounts: [Int]
+    /// Decoding sequences of this step touched because an event was due.
+    var touched: [Int32] = []
+    var removals: [Int32] = []
+    /// Scratch tokens of a commit that reaches past the prompt, refilled in place.
+    private var commitTokens: [Int32] = []
+    /// What the last ``observe(_:)`` reported, in plan (admission) order.
+    public internal(set) var observed: [ObservedSequence] = []
     private var sentBlocks: [Int]
-    private var outputs: [[Int32]]
-    private var limits: [Int]
+    var outputs: [[Int32]]
+    var limits: [Int]
     @usableFromInline private(set) var unfinished: Int
 
     /// The plan's entries, `scheduled` of them in this step; entries past that are the previous
     /// plan's, kept so that their token and block arrays are refilled in place instead of
     /// allocated anew for every sequence of every step.
     private var sequences: [ScheduledSequence] = []
+    /// Entries of earlier plans beyond this one's, whose arrays the next entries reuse.
+    private var spareEntries: [ScheduledSequence] = []
     private var scheduled = 0
     private var rejections: [RequestRejection] = []
-    @usableFromInline private(set) var tokenBudget = 0
+    @usableFromInline var tokenBudget = 0
     /// Prompt tokens the step may still compute (``beginStep(prefillLimit:)``); `Int.max` when
     /// unlimited. Reading it is O(1).
     public private(set) var prefillBudget = Int.max
@@ -114,6 +177,15 @@ public struct SequenceBatcher: Sendable {
         kv = KVBlockManager(capacity: capacity, prefixCaching: options.prefixCaching)
         computed = [Int](repeating: 0, count: workload.count)
         generated = [Int](repeating: 0, count: workload.count)
+        running = RunningOrder(requests: workload.count)
+        isIncremental = options.incrementalPlans && capacity.supportsIncrementalPlans
+        decoding = [Bool](repeating: false, count: workload.count)
+        syncedAt = [Int](repeating: 0, count: workload.count)
+        pendingSlot = [Int32](repeating: -1, count: workload.count)
+        dueAt = [Int](repeating: .max, count: workload.count)
+        spanEndAt = [Int](repeating: .max, count: workload.count)
+        watchAt = [Int](repeating: .max, count: workload.count)
+        watchCounts = [Int](repeating: .max, count: workload.count)
         sentBlocks = [Int](repeating: 0, count: workload.count)
         outputs = [[Int32]](repeating: [], count: workload.count)
         let longest = min(capacity.maxContext, capacity.deviceBlocks * capacity.blockSize)
@@ -138,10 +210,26 @@ public struct SequenceBatcher: Sendable {
 
     /// Tokens generated so far by `request`.
     /// - Complexity: O(1).
-    @inlinable public func generatedTokens(_ request: Int32) -> Int { generated[Int(request)] }
+    @inlinable public func generatedTokens(_ request: Int32) -> Int { generated[Int(request)] + lag(Int(request)) }
 
-    /// Tokens of `request` known so far: its prompt and the tokens it generated.
+    /// Tokens of `request` known so far: its prompt and the tokens it generated (for a decoding
+    /// sequence, as of its last sync).
     @inlinable func knownLength(_ index: Int) -> Int { workload.promptLength(index) + generated[index] }
+
+    /// Steps a decoding sequence has run since its last sync (0 for the others).
+    @inlinable func lag(_ index: Int) -> Int { decoding[index] ? stepsRun - syncedAt[index] : 0 }
+
+    /// Brings `computed` and `generated` of a decoding sequence up to ``stepsRun``.
+    mutating func sync(_ index: Int) {
+        let steps = lag(index)
+        if decoding[index] {
+            decodingComputed += steps
+            decodingSyncedAt += stepsRun - syncedAt[index]
+        }
+        computed[index] += steps
+        generated[index] += steps
+        syncedAt[index] = stepsRun
+    }
 
     /// The token ids of `request` at positions `range`: prompt tokens, tokens the engine
     /// reported, and for positions whose token the engine never reported (a simulator samples
@@ -197,33 +285,30 @@ public struct SequenceBatcher: Sendable {
     /// `prefillLimit` caps the prompt tokens the step computes, in continuing chunks and in
     /// admissions alike (one-token decodes do not count); a prompt over it is computed in chunks
     /// over the following steps (only with chunked prefill; without it the limit is ignored).
-    /// - Complexity: O(running sequences + blocks allocated).
+    /// - Complexity: O(running sequences + blocks allocated) for full plans; for incremental
+    ///   plans O((sequences touched) × log batch + blocks allocated), where the touched sequences
+    ///   are those not decoding and those due for a block or a commit, unless the running
+    ///   sequences want more tokens than the budget (then O(running sequences)).
     public mutating func beginStep(prefillLimit: Int = .max) {
         scheduled = 0
         rejections.removeAll(keepingCapacity: true)
+        removals.removeAll(keepingCapacity: true)
         tokenBudget = options.maxTokensPerStep
         prefillBudget = options.chunkedPrefill ? max(prefillLimit, 0) : .max
         stepDecodeKVTokens = 0
         prefilling = false
         preemptedThisStep = false
-        var position = 0
-        while position < running.count, tokenBudget > 0 {
-            let request = running[position]
-            let index = Int(request)
-            let known = knownLength(index)
-            let remaining = known - computed[index]
-            let count = remaining > 1 ? min(remaining, tokenBudget, prefillBudget) : min(remaining, tokenBudget)
-            if count == 0 {
-                position += 1
-                continue
+        if isIncremental {
+            takeDueEvents()
+            var demand = decodingCount
+            for request in pending { demand += knownLength(Int(request)) - computed[Int(request)] }
+            if demand <= tokenBudget {
+                scheduleTouched()
+            } else {
+                scheduleAll()
             }
-            let end = computed[index] + count
-            if kv.grow(request, toCover: end) == nil {
-                preemptLast()
-                continue
-            }
-            schedule(request, start: computed[index], count: count, reset: false)
-            position += 1
+        } else {
+            scheduleAll()
         }
         while let request = preempted.first {
             switch admit(request) {
@@ -240,7 +325,54 @@ public struct SequenceBatcher: Sendable {
     /// KV tokens the one-token decodes scheduled so far in this step attend to (a decode at
     /// position `i` reads `i + 1`): what the step's decode attention reads from memory. Reading
     /// it is O(1).
-    public private(set) var stepDecodeKVTokens = 0
+    public internal(set) var stepDecodeKVTokens = 0
+
+    /// Schedules the running sequences in admission order within the budget, as a full plan does;
+    /// in incremental mode, decoding sequences left out for budget leave the engine's batch.
+    private mutating func scheduleAll() {
+        var request = running.oldest
+        while request >= 0, tokenBudget > 0 {
+            let index = Int(request)
+            if decoding[index] { sync(index) }
+            let count = runningCount(index, budget: tokenBudget)
+            if count == 0 {
+                request = running.successor(of: request)
+                continue
+            }
+            let needed = kv.blocksNeeded(request, toCover: computed[index] + count)
+            if needed > kv.availableDeviceBlocks {
+                if preemptLast() == request { return }
+                continue
+            }
+            scheduleRunning(request, count: count, newBlocks: needed)
+            request = running.successor(of: request)
+        }
+        while request >= 0 {
+            if decoding[Int(request)] { stopDecoding(request) }
+            request = running.successor(of: request)
+        }
+    }
+
+    /// Tokens running sequence `index` computes in this step within `budget`: its one decode
+    /// token, or its remaining prompt capped by ``prefillBudget``.
+    /// - Complexity: O(1).
+    func runningCount(_ index: Int, budget: Int) -> Int {
+        let remaining = knownLength(index) - computed[index]
+        return remaining > 1 ? min(remaining, budget, prefillBudget) : min(remaining, budget)
+    }
+
+    /// Appends the `newBlocks` (available) that `count` tokens of running `request` need and
+    /// schedules them; in incremental mode lists it only if it is not a plain implicit decode.
+    mutating func scheduleRunning(_ request: Int32, count: Int, newBlocks: Int) {
+        let index = Int(request)
+        if newBlocks > 0 { kv.appendBlocks(request, count: newBlocks) }
+        if isIncremental && decoding[index] {
+            schedule(request, start: computed[index], count: count, reset: false, listed: newBlocks > 0)
+            scheduleEvents(request)
+        } else {
+            schedule(request, start: computed[index], count: count, reset: false)
+        }
+    }
 
     /// Whether another request may be admitted in this step (budget, sequence slots, and no
     /// preemption in this step).
@@ -283,6 +415,7 @@ public struct SequenceBatcher: Sendable {
         }
         computed[index] = admitted.cachedTokens
         running.append(request)
+        if isIncremental { addPending(request) }
         schedule(request, start: admitted.cachedTokens, count: count, reset: true)
         return .admitted(prefillTokens: count)
     }
@@ -305,7 +438,9 @@ public struct SequenceBatcher: Sendable {
         return .rejected(reason)
     }
 
-    private mutating func schedule(_ request: Int32, start: Int, count: Int, reset: Bool) {
+    /// Schedules `count` tokens of `request` from `start`: commits the blocks they fill and, when
+    /// `listed`, writes the plan entry.
+    private mutating func schedule(_ request: Int32, start: Int, count: Int, reset: Bool, listed: Bool = true) {
         let index = Int(request)
         let end = start + count
         let samples = end == knownLength(index)
@@ -316,9 +451,12 @@ public struct SequenceBatcher: Sendable {
             stepDecodeKVTokens += end
         }
         commitFullBlocks(request, end: end)
+        tokenBudget -= count
+        guard listed else { return }
         if scheduled == sequences.count {
-            sequences.append(ScheduledSequence(request: request, start: start, count: count, tokens: [], newBlocks: [],
-                                               resetsBlockTable: reset, samples: samples, remainingTokens: 0))
+            sequences.append(spareEntries.popLast() ?? ScheduledSequence(
+                request: request, start: start, count: count, tokens: [], newBlocks: [],
+                resetsBlockTable: reset, samples: samples, remainingTokens: 0))
         }
         sequences[scheduled].request = request
         sequences[scheduled].start = start
@@ -334,7 +472,6 @@ public struct SequenceBatcher: Sendable {
         if tableLength > sent { sequences[scheduled].newBlocks.append(contentsOf: kv.blockTable(request)[sent...]) }
         sentBlocks[index] = tableLength
         scheduled += 1
-        tokenBudget -= count
     }
 
     /// Registers the full blocks this step completes in the prefix cache, building only the
@@ -342,18 +479,29 @@ public struct SequenceBatcher: Sendable {
     private mutating func commitFullBlocks(_ request: Int32, end: Int) {
         guard options.prefixCaching, let chained = kv.chainedPositions(request),
               end - chained >= capacity.blockSize else { return }
-        kv.commit(request, tokens: tokenSlice(Int(request), chained ..< end), startingAt: chained, computed: end)
+        let index = Int(request)
+        if end <= workload.promptLength(index) {
+            kv.commit(request, tokens: tokenSlice(index, chained ..< end), startingAt: chained, computed: end)
+            return
+        }
+        commitTokens.removeAll(keepingCapacity: true)
+        Self.appendTokens(index, chained ..< end, workload: workload, outputs: outputs, to: &commitTokens)
+        kv.commit(request, tokens: commitTokens[...], startingAt: chained, computed: end)
     }
 
-    /// Preempts the most recently admitted sequence. `beginStep` schedules the running sequences
-    /// in admission order, so the victim is never one already scheduled in this step and none of
-    /// its blocks were committed for work this step will not do.
-    private mutating func preemptLast() {
-        guard let victim = running.popLast() else { return }
+    /// Preempts the most recently admitted sequence and returns it. `beginStep` schedules the
+    /// running sequences in admission order, so the victim is never one already scheduled in this
+    /// step and none of its blocks were committed for work this step will not do.
+    mutating func preemptLast() -> Int32? {
+        guard let victim = running.last else { return nil }
+        running.remove(victim)
+        if decoding[Int(victim)] { stopDecoding(victim) }
+        removePending(victim)
         kv.release(victim)
         computed[Int(victim)] = 0
         preempted.insert(victim, at: 0)
         preemptedThisStep = true
+        return victim
     }
 
     /// Finishes the step and returns its plan, or `nil` when every request is done.
@@ -366,16 +514,16 @@ public struct SequenceBatcher: Sendable {
     ///     after that many steps).
     /// - Complexity: O(sequences + blocks allocated).
     public mutating func finishStep(admissionBlocked: Bool, spanLimit: Int = .max) -> StepPlan? {
-        sequences.removeLast(sequences.count - scheduled)
+        while sequences.count > scheduled { spareEntries.append(sequences.removeLast()) }
         if sequences.isEmpty && rejections.isEmpty && running.isEmpty && preempted.isEmpty && unfinished == 0 {
             return nil
         }
         var steps = 1
-        if !prefilling, admissionBlocked || !canAdmit, options.maxSpan > 1, !sequences.isEmpty {
+        if !prefilling, admissionBlocked || !canAdmit, options.maxSpan > 1, !sequences.isEmpty || decodingCount > 0 {
             steps = spanLength(limit: spanLimit)
         }
         return StepPlan(sequences: sequences, steps: steps, rejections: rejections,
-                        deviceBlocksInUse: kv.deviceBlocksInUse)
+                        deviceBlocksInUse: kv.deviceBlocksInUse, isIncremental: isIncremental, removals: removals)
     }
 
     /// The longest span every decoding sequence can take with the blocks available.
@@ -383,35 +531,83 @@ public struct SequenceBatcher: Sendable {
     /// where the first of them needs a new block, which is also where a step-by-step run would
     /// allocate one, so spans change no decision (memory only shrinks at block boundaries and
     /// grows when a sequence finishes, which ends the span).
-    private func spanLength(limit requested: Int) -> Int {
+    /// In incremental mode the decoding sequences' limits come from the earliest of their span
+    /// events.
+    private mutating func spanLength(limit requested: Int) -> Int {
         var limit = min(options.maxSpan, requested)
         for position in sequences.indices {
             let room = kv.tableLength(sequences[position].request) * capacity.blockSize - sequences[position].end + 1
             limit = min(limit, sequences[position].remainingTokens, room)
         }
+        while let top = spanEvents.top {
+            let index = Int(top.sequence)
+            if decoding[index], spanEndAt[index] == top.key {
+                limit = min(limit, top.key - stepsRun)
+                break
+            }
+            spanEvents.pop()
+        }
         return max(limit, 1)
     }
 
-    /// Applies the engine's outcome of the plan returned last.
-    /// - Complexity: O(sequences in the plan + blocks released).
+    /// Applies the engine's outcome of the plan returned last and fills ``observed``.
+    /// - Complexity: O(sequences in the plan + blocks released) for full plans; for incremental
+    ///   plans O((listed + finished + notified) × log batch + blocks released).
     public mutating func observe(_ outcome: StepOutcome) {
+        stepsRun += outcome.steps
+        observed.removeAll(keepingCapacity: true)
         var finished: [Int32] = []
-        for position in 0 ..< min(sequences.count, outcome.sequences.count) {
+        let listed = min(sequences.count, outcome.sequences.count)
+        for position in 0 ..< listed {
             let request = sequences[position].request
             let index = Int(request)
+            if decoding[index] { countDecoding(index, -1) }
             computed[index] = sequences[position].end + (sequences[position].samples ? max(0, outcome.steps - 1) : 0)
             generated[index] += outcome.sequences[position].generated
+            syncedAt[index] = stepsRun
+            if decoding[index] { countDecoding(index, 1) }
             if !outcome.sequences[position].tokens.isEmpty {
                 outputs[index].append(contentsOf: outcome.sequences[position].tokens)
             }
-            if outcome.sequences[position].finish != nil {
+            let finishes = outcome.sequences[position].finish != nil
+            if finishes {
                 finished.append(request)
+            } else if isIncremental, sequences[position].samples, !decoding[index] {
+                removePending(request)
+                decoding[index] = true
+                decodingCount += 1
+                countDecoding(index, 1)
+                dueAt[index] = .max
+                spanEndAt[index] = .max
+                watchAt[index] = .max
+                scheduleEvents(request)
+                scheduleWatch(request)
+            }
+            if finishes || generated[index] >= watchCounts[index] {
+                observed.append(ObservedSequence(request: request, finished: finishes))
             }
         }
+        // Tables are released in admission order, as a full plan lists them: the order decides
+        // which cached blocks are evicted first.
+        let listedFinishes = finished.count
+        if isIncremental {
+            observeImplicit(outcome, from: listed, finished: &finished)
+        }
         guard !finished.isEmpty else { return }
-        let done = Set(finished)
-        running.removeAll { done.contains($0) }
-        for request in finished { kv.release(request) }
+        if finished.count > listedFinishes { sortByTicket(&finished) }
+        for request in finished {
+            let index = Int(request)
+            if decoding[index] {
+                sync(index)
+                countDecoding(index, -1)
+                decoding[index] = false
+                decodingCount -= 1
+            }
+            removePending(request)
+            running.remove(request)
+            kv.release(request)
+        }
         unfinished -= finished.count
     }
+
 }

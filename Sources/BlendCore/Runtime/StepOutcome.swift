@@ -39,7 +39,10 @@ public struct StepOutcome: Sendable {
     public var computeSeconds: Double?
     /// Seconds of memory-bound work (KV reads, weight reads) within ``seconds``, when known.
     public var memorySeconds: Double?
-    /// One entry per plan sequence, in the plan's order.
+    /// One entry per plan sequence, in the plan's order. For an incremental plan, followed by one
+    /// entry for each implicit sequence that finished (or, from an engine that samples real
+    /// tokens, that has tokens to report), in any order; every other implicit sequence generated
+    /// ``steps`` tokens and is not reported.
     public var sequences: [SequenceOutcome]
 
     /// Creates an outcome.

@@ -98,9 +98,34 @@ public struct RequestRejection: Sendable, Hashable {
 /// device blocks for `steps` more tokens; the engine repeats the step, feeding each sequence the
 /// token it sampled last, and stops after the first step in which any sequence finishes. This is
 /// how a decode phase whose batch does not change is handed over in one call.
+///
+/// A full plan (the default) lists every sequence of the step. An *incremental* plan
+/// (``isIncremental``, only for an engine whose ``EngineCapacity/supportsIncrementalPlans`` is
+/// set) lists only what changed, so that a step of thousands of plain decodes costs the scheduler,
+/// the runner and the engine O(changes) instead of O(batch):
+/// - the engine's *running batch* holds every sequence whose last entry, in an incremental plan
+///   after the last full plan, sampled, and that has not finished or been removed since;
+/// - every sequence of the running batch that the plan neither lists nor names in ``removals``
+///   decodes one token per step implicitly: it starts at its previous end with the token it
+///   sampled last, gains no block, and finishes where its remaining tokens (counted down from the
+///   entry that last listed it) or its natural end run out;
+/// - ``sequences`` lists the sequences that join the batch, or change beyond that implicit decode
+///   (a prefill chunk, new blocks, a table reset);
+/// - ``removals`` names sequences of the running batch that compute nothing in this plan
+///   (preempted, or waiting for token budget); like any sequence between two steps they keep the
+///   block table the engine holds.
+/// A full plan sent to such an engine empties its running batch: an incremental plan that follows
+/// lists every sequence it runs.
 public struct StepPlan: Sendable {
-    /// The sequences of the step, in the order the outcome reports them.
+    /// The sequences of the step, in the order the outcome reports them: every sequence for a full
+    /// plan, only the changed ones for an incremental plan.
     public var sequences: [ScheduledSequence]
+    /// Whether the plan is incremental: unlisted sequences of the engine's running batch decode
+    /// implicitly (see the type's description). Default `false`.
+    public var isIncremental: Bool
+    /// Sequences of the engine's running batch that compute nothing in this incremental plan;
+    /// empty for a full plan.
+    public var removals: [Int32]
     /// Steps to repeat (at least 1).
     public var steps: Int
     /// Block copies to perform before the step, in order.
@@ -121,8 +146,11 @@ public struct StepPlan: Sendable {
     /// Creates a plan.
     /// - Complexity: O(1).
     public init(sequences: [ScheduledSequence], steps: Int = 1, transfers: [BlockTransfer] = [],
-                rejections: [RequestRejection] = [], deviceBlocksInUse: Int = 0, prefetches: [BlockTransfer] = []) {
+                rejections: [RequestRejection] = [], deviceBlocksInUse: Int = 0, prefetches: [BlockTransfer] = [],
+                isIncremental: Bool = false, removals: [Int32] = []) {
         self.sequences = sequences
+        self.isIncremental = isIncremental
+        self.removals = removals
         self.steps = steps
         self.transfers = transfers
         self.prefetches = prefetches
@@ -130,7 +158,8 @@ public struct StepPlan: Sendable {
         self.deviceBlocksInUse = deviceBlocksInUse
     }
 
-    /// Tokens computed per step: the sum of the sequences' counts.
+    /// Tokens computed per step by the listed sequences: the sum of their counts (for an
+    /// incremental plan, the implicit decodes add one each).
     /// - Complexity: O(sequences).
     public var tokensPerStep: Int { sequences.reduce(0) { $0 + $1.count } }
 }

@@ -1,4 +1,9 @@
 /// The runner's per-request bookkeeping, in flat arrays indexed by request.
+///
+/// Sequences that an incremental plan decodes implicitly are counted lazily: such a sequence is
+/// *active* (in the engine's running batch), and its generated tokens and KV length are those
+/// recorded when it was last synced plus the engine steps run since (``engineSteps`` minus
+/// `syncedAt`), so a plan costs O(listed sequences + removals + reported finishes).
 struct RunState {
     private enum Status: UInt8 { case waiting, running, finished, failed }
 
@@ -13,6 +18,14 @@ struct RunState {
     private(set) var plans = 0
     private(set) var done = 0
     private var seenMark: [Int]
+    /// Per request: whether it is in the engine's running batch of incremental plans.
+    private var active: [Bool]
+    /// Per request: ``engineSteps`` when `generated` and `kvLength` were last brought up to date.
+    private var syncedAt: [Int]
+    private var activeCount = 0
+    /// Sequences and tokens per step of the plan checked last, implicit decodes included.
+    private(set) var planSequences = 0
+    private(set) var planTokens = 0
     /// Requests that ended since the last ``drainEnded(_:)``, in the order they ended.
     private var ended: [Int] = []
 
@@ -25,15 +38,42 @@ struct RunState {
         computedPrompt = [Int](repeating: 0, count: count)
         results = (0 ..< count).map { RequestResult(request: $0, id: workload.ids[$0]) }
         seenMark = [Int](repeating: -1, count: count)
+        active = [Bool](repeating: false, count: count)
+        syncedAt = [Int](repeating: 0, count: count)
+    }
+
+    /// Brings the counts of an active request up to ``engineSteps``: one token per step since its
+    /// last sync.
+    private mutating func sync(_ index: Int) {
+        guard active[index] else { return }
+        let steps = engineSteps - syncedAt[index]
+        generated[index] += steps
+        kvLength[index] += steps
+        syncedAt[index] = engineSteps
+    }
+
+    /// Syncs an active request and takes it out of the running batch.
+    private mutating func deactivate(_ index: Int) {
+        guard active[index] else { return }
+        sync(index)
+        active[index] = false
+        activeCount -= 1
     }
 
     private func isOpen(_ request: Int32) -> Bool {
         request >= 0 && Int(request) < status.count && (status[Int(request)] == .waiting || status[Int(request)] == .running)
     }
 
-    /// Checks a plan against the scheduler contract before the engine sees it.
-    mutating func check(_ plan: StepPlan) throws {
+    /// Checks a plan against the scheduler contract before the engine sees it, and counts its
+    /// sequences and tokens per step (``planSequences``, ``planTokens``).
+    mutating func check(_ plan: StepPlan, engineSupportsIncrementalPlans: Bool) throws {
         guard plan.steps >= 1 else { throw RunnerViolation(message: "plan with \(plan.steps) steps") }
+        guard !plan.isIncremental || engineSupportsIncrementalPlans else {
+            throw RunnerViolation(message: "incremental plan for an engine that does not support them")
+        }
+        guard plan.isIncremental || plan.removals.isEmpty else {
+            throw RunnerViolation(message: "full plan with removals")
+        }
         for rejection in plan.rejections {
             guard isOpen(rejection.request) else {
                 throw RunnerViolation(message: "rejection of request \(rejection.request), which is not waiting or running")
@@ -43,6 +83,13 @@ struct RunState {
             }
             seenMark[Int(rejection.request)] = plans
         }
+        for request in plan.removals {
+            guard isOpen(request), active[Int(request)], seenMark[Int(request)] != plans else {
+                throw RunnerViolation(message: "plan removes request \(request), which is not in the engine's running batch or is named twice")
+            }
+            seenMark[Int(request)] = plans
+        }
+        var listedActive = 0
         for sequence in plan.sequences {
             let request = sequence.request
             guard isOpen(request) else {
@@ -52,16 +99,21 @@ struct RunState {
                 throw RunnerViolation(message: "plan schedules request \(request) twice, or rejects it too")
             }
             seenMark[Int(request)] = plans
+            if plan.isIncremental, active[Int(request)] { listedActive += 1 }
             guard sequence.count >= 1, sequence.start >= 0, sequence.tokens.count == sequence.count else {
                 throw RunnerViolation(message: "request \(request): bad span start \(sequence.start) count \(sequence.count) with \(sequence.tokens.count) tokens")
             }
-            guard sequence.end <= workload.promptLength(Int(request)) + generated[Int(request)] else {
+            let known = active[Int(request)] ? generated[Int(request)] + engineSteps - syncedAt[Int(request)] : generated[Int(request)]
+            guard sequence.end <= workload.promptLength(Int(request)) + known else {
                 throw RunnerViolation(message: "request \(request): span ends at \(sequence.end), past its known tokens")
             }
             if plan.steps > 1, sequence.count != 1 || !sequence.samples {
                 throw RunnerViolation(message: "multi-step plan with request \(request) not decoding")
             }
         }
+        let implicit = plan.isIncremental ? activeCount - listedActive - plan.removals.count : 0
+        planSequences = plan.sequences.count + implicit
+        planTokens = plan.tokensPerStep + implicit
     }
 
     /// Records what a plan and its outcome did to every request.
@@ -70,14 +122,19 @@ struct RunState {
         for rejection in plan.rejections {
             fail(Int(rejection.request), rejection.reason, rejected: true)
         }
-        guard outcome.sequences.count == plan.sequences.count else {
+        guard plan.isIncremental ? outcome.sequences.count >= plan.sequences.count : outcome.sequences.count == plan.sequences.count else {
             throw RunnerViolation(message: "engine returned \(outcome.sequences.count) sequences for a plan of \(plan.sequences.count)")
         }
-        guard outcome.steps >= (plan.sequences.isEmpty ? 0 : 1), outcome.steps <= plan.steps, outcome.seconds >= 0, outcome.seconds.isFinite else {
+        guard outcome.steps >= (planSequences == 0 ? 0 : 1), outcome.steps <= plan.steps, outcome.seconds >= 0, outcome.seconds.isFinite else {
             throw RunnerViolation(message: "engine reported \(outcome.steps) steps in \(outcome.seconds) s for a plan of \(plan.steps)")
         }
         let start = clock
         clock += outcome.seconds
+        for request in plan.removals { deactivate(Int(request)) }
+        if !plan.isIncremental, activeCount > 0 {
+            for index in active.indices { deactivate(index) }
+        }
+        for sequence in plan.sequences { deactivate(Int(sequence.request)) }
         engineSteps += outcome.steps
         for (sequence, result) in zip(plan.sequences, outcome.sequences) {
             let index = Int(sequence.request)
@@ -103,17 +160,39 @@ struct RunState {
             generated[index] += result.generated
             results[index].tokens += result.tokens
             if let finish = result.finish {
-                status[index] = .finished
-                done += 1
-                results[index].finish = finish
-                results[index].finishedAt = clock
-                results[index].generatedTokens = generated[index]
-                ended.append(index)
+                end(index, finish)
+            } else if plan.isIncremental, sequence.samples {
+                active[index] = true
+                activeCount += 1
+                syncedAt[index] = engineSteps
+            }
+        }
+        for result in outcome.sequences[plan.sequences.count...] {
+            let index = Int(result.request)
+            guard result.request >= 0, index < status.count, active[index], result.generated == outcome.steps,
+                  result.finish != nil || !result.tokens.isEmpty, result.tokens.isEmpty || result.tokens.count == result.generated else {
+                throw RunnerViolation(message: "engine reported request \(result.request), which the plan runs implicitly, with \(result.generated) tokens in \(outcome.steps) steps")
+            }
+            sync(index)
+            results[index].tokens += result.tokens
+            if let finish = result.finish {
+                deactivate(index)
+                end(index, finish)
             }
         }
     }
 
+    private mutating func end(_ index: Int, _ finish: FinishReason) {
+        status[index] = .finished
+        done += 1
+        results[index].finish = finish
+        results[index].finishedAt = clock
+        results[index].generatedTokens = generated[index]
+        ended.append(index)
+    }
+
     private mutating func fail(_ index: Int, _ reason: String, rejected: Bool) {
+        deactivate(index)
         status[index] = .failed
         done += 1
         results[index].error = reason

@@ -1,0 +1,211 @@
+/// The incremental-plan machinery of ``SequenceBatcher``: the decoding sequences the engine runs
+/// implicitly, the heaps of steps at which they need attention (a KV block, a prefix-cache commit,
+/// a notified count), the sequences every step lists (pending), and the outcome's implicit part.
+extension SequenceBatcher {
+    /// Asks ``observe(_:)`` to report `request` in ``observed`` after every outcome of a step that
+    /// ran it once it has generated at least `tokens` tokens (as it reports every sequence of a
+    /// full plan); `Int.max` cancels. A policy that reacts to a sequence's generated count
+    /// (BlendServe's estimate correction) hears of it without reading every sequence each step.
+    /// - Complexity: O(log batch).
+    public mutating func notify(_ request: Int32, whenGenerated tokens: Int) {
+        watchCounts[Int(request)] = tokens
+        if decoding[Int(request)] { scheduleWatch(request) }
+    }
+
+    /// Moves the decoding sequences whose block or commit is due at this step into ``touched``,
+    /// in admission order.
+    mutating func takeDueEvents() {
+        touched.removeAll(keepingCapacity: true)
+        let limit = (stepsRun + 1) << 32
+        var sorted = true, lastTicket = -1
+        while let top = dueEvents.top, top.key < limit {
+            dueEvents.pop()
+            let index = Int(top.sequence)
+            guard decoding[index], dueAt[index] == top.key else { continue }
+            dueAt[index] = .max
+            touched.append(top.sequence)
+            let ticket = top.key & 0xFFFF_FFFF
+            if ticket < lastTicket { sorted = false }
+            lastTicket = ticket
+        }
+        if !sorted { sortByTicket(&touched) }
+    }
+
+    /// The step when every running sequence gets all the tokens it wants: schedules the pending
+    /// and touched sequences in admission order; the other decoding sequences decode implicitly.
+    mutating func scheduleTouched() {
+        var candidates = pending
+        candidates.append(contentsOf: touched)
+        if !pending.isEmpty, !touched.isEmpty { sortByTicket(&candidates) }
+        let implicitDecodes = decodingCount
+        tokenBudget -= implicitDecodes
+        var listedDecodeKV = 0
+        candidates: for request in candidates {
+            let index = Int(request)
+            guard pendingSlot[index] >= 0 || decoding[index] else { continue }
+            if decoding[index] { sync(index) }
+            let count = runningCount(index, budget: .max)
+            if count == 0 { continue }
+            let needed = kv.blocksNeeded(request, toCover: computed[index] + count)
+            while needed > kv.availableDeviceBlocks {
+                if preemptLast() == request { break candidates }
+            }
+            if decoding[index] {
+                tokenBudget += 1
+                listedDecodeKV += computed[index] + 1
+            }
+            scheduleRunning(request, count: count, newBlocks: needed)
+        }
+        // Decoding victims of preemptions were counted as implicit decodes.
+        tokenBudget += implicitDecodes - decodingCount
+        // The touched decodes added their KV in `schedule`; the implicit ones read theirs too.
+        stepDecodeKVTokens += decodingKVSum + decodingCount - listedDecodeKV
+    }
+
+    /// Σ over the decoding sequences of the KV positions they hold at ``stepsRun``
+    /// (`computed + lag`), kept from two running sums so that it costs O(1).
+    var decodingKVSum: Int { decodingComputed + decodingCount * stepsRun - decodingSyncedAt }
+
+    /// Adds (`sign` 1) or removes (`sign` -1) decoding sequence `index`'s `computed` and
+    /// `syncedAt` from the running sums behind ``decodingKVSum``; call it around every change of
+    /// either while the sequence decodes.
+    /// - Complexity: O(1).
+    mutating func countDecoding(_ index: Int, _ sign: Int) {
+        decodingComputed += sign * computed[index]
+        decodingSyncedAt += sign * syncedAt[index]
+    }
+
+    /// Takes a decoding sequence out of the engine's batch (it computes nothing this step): it is
+    /// synced, named in the plan's removals, and pending again.
+    mutating func stopDecoding(_ request: Int32) {
+        let index = Int(request)
+        sync(index)
+        countDecoding(index, -1)
+        decoding[index] = false
+        decodingCount -= 1
+        removals.append(request)
+        addPending(request)
+    }
+
+    mutating func addPending(_ request: Int32) {
+        guard pendingSlot[Int(request)] < 0 else { return }
+        pendingSlot[Int(request)] = Int32(pending.count)
+        pending.append(request)
+    }
+
+    mutating func removePending(_ request: Int32) {
+        let slot = Int(pendingSlot[Int(request)])
+        guard slot >= 0 else { return }
+        let moved = pending.removeLast()
+        if moved != request {
+            pending[slot] = moved
+            pendingSlot[Int(moved)] = Int32(slot)
+        }
+        pendingSlot[Int(request)] = -1
+    }
+
+    /// Files the next events of decoding `request`, whose `computed` is synced at ``stepsRun``:
+    /// the step at which it needs a block (its table is full), the step at which its next block is
+    /// full for the prefix cache, and the step at which it runs out of tokens.
+    mutating func scheduleEvents(_ request: Int32) {
+        let index = Int(request)
+        let size = capacity.blockSize
+        let growAt = stepsRun + kv.tableLength(request) * size - computed[index]
+        var due = growAt
+        if options.prefixCaching, let chained = kv.chainedPositions(request) {
+            due = min(due, stepsRun + chained + size - 1 - computed[index])
+        }
+        due = due << 32 | running.tickets[index]
+        if dueAt[index] != due {
+            dueAt[index] = due
+            dueEvents.push(due, request)
+        }
+        let spanEnd = min(growAt, stepsRun + limits[index] - generated[index])
+        if spanEndAt[index] != spanEnd {
+            spanEndAt[index] = spanEnd
+            spanEvents.push(spanEnd, request)
+        }
+        compactEvents()
+    }
+
+    /// Files the step at which decoding `request` reaches its notification count (the next step
+    /// if it already has).
+    mutating func scheduleWatch(_ request: Int32) {
+        let index = Int(request)
+        guard watchCounts[index] != .max else {
+            watchAt[index] = .max
+            return
+        }
+        let at = stepsRun + max(1, watchCounts[index] - generated[index] - lag(index))
+        if watchAt[index] != at {
+            watchAt[index] = at
+            watchEvents.push(at, request)
+        }
+    }
+
+    /// Drops stale heap entries once they outnumber the live ones.
+    mutating func compactEvents() {
+        let limit = 2 * decodingCount + 1024
+        if dueEvents.count > limit {
+            dueEvents.compact { [decoding, dueAt] key, request in decoding[Int(request)] && dueAt[Int(request)] == key }
+        }
+        if spanEvents.count > limit {
+            spanEvents.compact { [decoding, spanEndAt] key, request in decoding[Int(request)] && spanEndAt[Int(request)] == key }
+        }
+        if watchEvents.count > limit {
+            watchEvents.compact { [decoding, watchAt] key, request in decoding[Int(request)] && watchAt[Int(request)] == key }
+        }
+    }
+
+    /// The implicit part of an incremental outcome: the reported finishes, and the decoding
+    /// sequences that reached their notification count; ``observed`` is put back in admission
+    /// order.
+    mutating func observeImplicit(_ outcome: StepOutcome, from listed: Int, finished: inout [Int32]) {
+        let reported = observed.count
+        for result in outcome.sequences[listed...] {
+            let index = Int(result.request)
+            if !result.tokens.isEmpty {
+                sync(index)
+                outputs[index].append(contentsOf: result.tokens)
+            }
+            if result.finish != nil { finished.append(result.request) }
+            if result.finish != nil || generatedTokens(result.request) >= watchCounts[index] {
+                observed.append(ObservedSequence(request: result.request, finished: result.finish != nil))
+            }
+        }
+        while let top = watchEvents.top, top.key <= stepsRun {
+            watchEvents.pop()
+            let index = Int(top.sequence)
+            guard decoding[index], watchAt[index] == top.key else { continue }
+            watchAt[index] = .max
+            if !observed.contains(where: { $0.request == top.sequence }) {
+                observed.append(ObservedSequence(request: top.sequence, finished: false))
+            }
+            scheduleWatch(top.sequence)
+        }
+        guard observed.count > reported else { return }
+        let tickets = running.tickets
+        observed[reported...].sort { tickets[Int($0.request)] < tickets[Int($1.request)] }
+        guard reported > 0, tickets[Int(observed[reported].request)] < tickets[Int(observed[reported - 1].request)] else { return }
+        var merged: [ObservedSequence] = []
+        merged.reserveCapacity(observed.count)
+        var left = 0, right = reported
+        while left < reported || right < observed.count {
+            if right == observed.count || (left < reported && tickets[Int(observed[left].request)] < tickets[Int(observed[right].request)]) {
+                merged.append(observed[left])
+                left += 1
+            } else {
+                merged.append(observed[right])
+                right += 1
+            }
+        }
+        observed = merged
+    }
+
+    /// Sorts `requests` by admission ticket.
+    func sortByTicket(_ requests: inout [Int32]) {
+        var keys = requests.map { UInt64(running.tickets[Int($0)]) << 32 | UInt64(UInt32(bitPattern: $0)) }
+        keys.sort()
+        for position in keys.indices { requests[position] = Int32(bitPattern: UInt32(truncatingIfNeeded: keys[position])) }
+    }
+}
