@@ -27,12 +27,7 @@ final class BlendServeSchedulerTests: XCTestCase {
     }
 
     private func run(_ policy: String, _ workload: Workload) async throws -> RunResult {
-        var options = SimulationOptions(mode: .overlapped)
-        options.deviceBlocks = 2000
-        options.maxTokensPerStep = 2048
-        let engine = SimulatedGPU(workload: workload, model: .llama31_8B, hardware: .a100_80GB, options: options)
-        let scheduler = try PolicyCatalog.make(policy, costModel: CostModel(model: .llama31_8B, hardware: .a100_80GB))
-        return await run(scheduler, engine, workload)
+        try await runOnSmallGPU(policy, workload)
     }
 
     private func run<S: BatchScheduler>(_ scheduler: S, _ engine: SimulatedGPU, _ workload: Workload) async -> RunResult {

@@ -44,12 +44,7 @@ final class PolicyGainTests: XCTestCase {
     }
 
     private func throughput(_ policy: String, _ workload: Workload) async throws -> Double {
-        var options = SimulationOptions(mode: .overlapped)
-        options.deviceBlocks = 2000
-        options.maxTokensPerStep = 2048
-        let engine = SimulatedGPU(workload: workload, model: .llama31_8B, hardware: .a100_80GB, options: options)
-        let scheduler = try PolicyCatalog.make(policy, costModel: CostModel(model: .llama31_8B, hardware: .a100_80GB))
-        let result = await runOffline(scheduler, on: engine, workload: workload)
+        let result = try await runOnSmallGPU(policy, workload)
         XCTAssertNil(result.failure, policy)
         XCTAssertEqual(result.report.requestsFinished, workload.count, policy)
         return result.report.throughputTokensPerSecond

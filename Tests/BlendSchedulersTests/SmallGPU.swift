@@ -1,0 +1,16 @@
+import BlendCore
+import BlendSchedulers
+import BlendSim
+
+/// Runs `policy` on `workload` on the small simulated GPU the policy tests share: an A100 in
+/// overlapped mode with 2,000 KV blocks (32,000 tokens) and 2,048 tokens per step, so that a few
+/// thousand requests already contend for memory and for the step budget.
+/// - Complexity: one whole simulated run.
+func runOnSmallGPU(_ policy: String, _ workload: Workload) async throws -> RunResult {
+    var options = SimulationOptions(mode: .overlapped)
+    options.deviceBlocks = 2000
+    options.maxTokensPerStep = 2048
+    let engine = SimulatedGPU(workload: workload, model: .llama31_8B, hardware: .a100_80GB, options: options)
+    let scheduler = try PolicyCatalog.make(policy, costModel: CostModel(model: .llama31_8B, hardware: .a100_80GB))
+    return await runOffline(scheduler, on: engine, workload: workload, idlePlanLimit: 1000)
+}
