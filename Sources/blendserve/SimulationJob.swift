@@ -9,7 +9,7 @@ struct SimulationJob {
     static let valuedOptions: Set<String> = [
         "model", "gpu", "mode", "attention", "interference", "max-batch-tokens", "max-sequences",
         "block-size", "host-memory-gb", "seed", "timeline", "minimum-batch", "batch-memory-cap", "context",
-        "warp-iteration-us", "switch-fraction", "pool-batches", "switch-fraction", "pool-batches",
+        "warp-iteration-us", "switch-fraction", "pool-batches",
     ]
     /// The flags shared by `simulate` and `compare`.
     static let switchOptions: Set<String> = ["json", "round-128", "no-prefix-caching", "quiet"]
@@ -90,11 +90,12 @@ struct SimulationJob {
         batching = SequenceBatcher.Options(prefixCaching: !options.flag("no-prefix-caching"),
                                            roundTokensTo128: options.flag("round-128"))
         seed = try options.seed("seed", default: 1)
+        let defaults = AlignedServeScheduler.Options()
         alignment = try AlignedServeScheduler.Options(
-            minimumBatch: options.integer("minimum-batch", default: 36, in: 1 ... 1 << 20)!,
-            batchMemoryCap: options.number("batch-memory-cap", default: 0.4, in: 0.01 ... 1)!,
-            switchFraction: options.number("switch-fraction", default: 0.5, in: 0 ... 1)!,
-            poolBatches: options.number("pool-batches", default: 4, in: 0.1 ... 1000)!)
+            minimumBatch: options.integer("minimum-batch", default: defaults.minimumBatch, in: 1 ... 1 << 20)!,
+            batchMemoryCap: options.number("batch-memory-cap", default: defaults.batchMemoryCap, in: 0.01 ... 1)!,
+            switchFraction: options.number("switch-fraction", default: defaults.switchFraction, in: 0 ... 1)!,
+            poolBatches: options.number("pool-batches", default: defaults.poolBatches, in: 0.1 ... 1000)!)
         showsProgress = !options.flag("quiet") && !options.flag("json") && isatty(STDERR_FILENO) != 0
     }
 
