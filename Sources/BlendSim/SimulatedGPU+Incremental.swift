@@ -17,22 +17,14 @@ extension SimulatedGPU {
             }
             batch.remove(request)
         }
-        let multiStep = plan.steps > 1
         let chunk = costModel.attention.chunkTokens
         var load = StepLoad()
         var steps = plan.steps
         var finishes: [(step: Int, reason: FinishReason)] = []
         finishes.reserveCapacity(sequences.count)
         for sequence in sequences {
-            let request = sequence.request
-            guard request >= 0, Int(request) < outputLengths.count else { throw SimulationError.unknownRequest(request) }
-            guard sequence.start >= 0, sequence.count >= 1 else {
-                throw SimulationError.invalidPlan("request \(request) computes \(sequence.count) tokens from position \(sequence.start)")
-            }
-            if multiStep && (sequence.count != 1 || !sequence.samples) {
-                throw SimulationError.invalidPlan("request \(request) is not a one-token decode in a \(plan.steps)-step plan")
-            }
-            batch.remove(request)
+            try validate(sequence, steps: plan.steps)
+            batch.remove(sequence.request)
             load.add(start: sequence.start, count: sequence.count, samples: sequence.samples, chunkTokens: chunk)
             if sequence.samples {
                 let finish = try finishStep(sequence)

@@ -94,23 +94,13 @@ public final class SimulatedGPU: ExecutionEngine {
         }
 
         // Pass 1: validate, aggregate the first step's load, find the first finish.
-        let multiStep = plan.steps > 1
         let chunk = costModel.attention.chunkTokens
         var load = StepLoad()
         var steps = plan.steps
         for index in sequences.indices {
+            try validate(sequences[index], steps: plan.steps)
             let start = sequences[index].start, count = sequences[index].count
             let samples = sequences[index].samples
-            let request = sequences[index].request
-            guard request >= 0, Int(request) < outputLengths.count else {
-                throw SimulationError.unknownRequest(request)
-            }
-            guard start >= 0, count >= 1 else {
-                throw SimulationError.invalidPlan("request \(request) computes \(count) tokens from position \(start)")
-            }
-            if multiStep && (count != 1 || !samples) {
-                throw SimulationError.invalidPlan("request \(request) is not a one-token decode in a \(plan.steps)-step plan")
-            }
             load.add(start: start, count: count, samples: samples, chunkTokens: chunk)
             if samples {
                 let finish = try finishStep(sequences[index])
@@ -155,6 +145,21 @@ public final class SimulatedGPU: ExecutionEngine {
     }
 
     // MARK: Helpers
+
+    /// Throws unless `sequence` names a request of the workload, computes at least one token from
+    /// a non-negative position and, in a plan of more than one step, is a one-token decode.
+    /// - Complexity: O(1).
+    @inline(__always)
+    func validate(_ sequence: ScheduledSequence, steps: Int) throws {
+        let request = sequence.request
+        guard request >= 0, Int(request) < outputLengths.count else { throw SimulationError.unknownRequest(request) }
+        guard sequence.start >= 0, sequence.count >= 1 else {
+            throw SimulationError.invalidPlan("request \(request) computes \(sequence.count) tokens from position \(sequence.start)")
+        }
+        if steps > 1 && (sequence.count != 1 || !sequence.samples) {
+            throw SimulationError.invalidPlan("request \(request) is not a one-token decode in a \(steps)-step plan")
+        }
+    }
 
     /// The step of this plan (1-based) at which a sampling sequence finishes if the plan ran
     /// long enough, and why: its true output length (`stop`) or its remaining tokens (`length`),
