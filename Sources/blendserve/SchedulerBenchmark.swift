@@ -31,13 +31,13 @@ enum SchedulerBenchmark {
     static func run(requests: Int, seed: UInt64, json: Bool) async throws -> [[String: Any]] {
         let trace = try WorkloadGenerator.generate(.trace1, requests: requests, seed: seed).workload
         let runs = [
-            await measure(label: "trace1", workload: trace, seed: seed, options: SimulationOptions(), balancesSteps: true),
+            await measure(label: "trace1", workload: trace, seed: seed, options: SimulationOptions()),
             await measure(label: "short-turns", workload: shortTurns(requests: max(1000, requests / 4), seed: seed),
-                          seed: seed, options: largeBatchOptions, balancesSteps: false),
+                          seed: seed, options: largeBatchOptions),
         ]
         if !json {
             for run in runs {
-                print("scheduler: BlendServe\(run.label == "short-turns" ? " (balanced steps off)" : "") on \(run.label), \(Output.count(run.requests)) requests: \(Output.duration(run.report.schedulerSecondsPerStep)) per engine step, \(Output.duration(run.report.schedulerSecondsPerPlan)) per plan, after \(Output.duration(run.report.schedulerPrepareSeconds)) of preparation")
+                print("scheduler: BlendServe on \(run.label), \(Output.count(run.requests)) requests: \(Output.duration(run.report.schedulerSecondsPerStep)) per engine step, \(Output.duration(run.report.schedulerSecondsPerPlan)) per plan, after \(Output.duration(run.report.schedulerPrepareSeconds)) of preparation")
                 print(String(format: "  %@ engine steps in %@ plans; %.0f sequences per step on average, %d at most",
                              Output.count(run.report.engineSteps), Output.count(run.report.plans),
                              run.meanSequences, run.largestSequences))
@@ -71,15 +71,11 @@ enum SchedulerBenchmark {
         return workload
     }
 
-    /// Runs `workload` with BlendServe; `balancesSteps` off for short-turns, whose batch the
-    /// balanced steps keep at about 160 sequences (they defer prompts while decodes run: a known
-    /// 11% loss against FCFS there, see Docs/reproduction.md), so that the run measures the
-    /// scheduler at thousands of sequences.
-    private static func measure(label: String, workload: Workload, seed: UInt64, options: SimulationOptions,
-                                balancesSteps: Bool) async -> Measurement {
+    /// Runs `workload` with BlendServe under its default options.
+    private static func measure(label: String, workload: Workload, seed: UInt64, options: SimulationOptions) async -> Measurement {
         let cost = CostModel(model: .llama31_8B, hardware: .a100_80GB)
         let engine = SimulatedGPU(workload: workload, model: .llama31_8B, hardware: .a100_80GB, options: options)
-        var runner = OfflineRunner(scheduler: BlendServeScheduler(costModel: cost, options: .init(seed: seed, balancesSteps: balancesSteps)),
+        var runner = OfflineRunner(scheduler: BlendServeScheduler(costModel: cost, options: .init(seed: seed)),
                                    engine: engine, workload: workload)
         runner.recordsTimeline = true
         let report = await runner.run().report
