@@ -47,7 +47,7 @@ for part in "${parts[@]}"; do
     ablation)
         trace trace1
         "$bin" compare "trace1.jsonl" --quiet --plot "$out/ablation.svg" \
-            --policies blendserve,blendserve-no-sort,blendserve-no-split,blendserve-no-dual-scan,blendserve-oracle,blendserve-sample-10,blendserve-no-step-balance \
+            --policies blendserve,blendserve-no-sort,blendserve-no-split,blendserve-no-dual-scan,blendserve-oracle,blendserve-sample-10,blendserve-no-step-balance,blendserve-no-warm-up-fill \
             | tee "$out/ablation.txt"
         ;;
     aligned)

@@ -16,13 +16,14 @@ public enum PolicyCatalog {
     public static let names = ["fcfs", "dfs", "balance", "lpm", "dfs-weight", "lof", "blendserve", "alignedserve"]
 
     /// BlendServe with one stage changed, for the paper's ablation: no density sorting, no node
-    /// splitting, no dual scan, true output lengths instead of sampling, a 10% sample, and no
-    /// per-step balance (our addition, ``BlendServeScheduler/Options/balancesSteps``); and
+    /// splitting, no dual scan, true output lengths instead of sampling, a 10% sample, no
+    /// per-step balance and no warm-up fill (our additions,
+    /// ``BlendServeScheduler/Options/balancesSteps`` and ``BlendServeScheduler/Options/fillsWarmUp``); and
     /// AlignedServe without prefetching (its paper's ablation).
     /// Accepted wherever a policy is named; not part of ``names``.
     public static let ablations = [
         "blendserve-no-sort", "blendserve-no-split", "blendserve-no-dual-scan", "blendserve-oracle", "blendserve-sample-10",
-        "blendserve-no-step-balance", "alignedserve-no-prefetch",
+        "blendserve-no-step-balance", "blendserve-no-warm-up-fill", "alignedserve-no-prefetch",
     ]
 
     /// ``names`` followed by ``ablations``: every name ``make(_:options:seed:costModel:alignment:)`` accepts.
@@ -44,6 +45,7 @@ public enum PolicyCatalog {
         "blendserve-oracle": "BlendServe ablation: true output lengths instead of the 1% sample",
         "blendserve-sample-10": "BlendServe ablation: a 10% sample instead of 1%",
         "blendserve-no-step-balance": "BlendServe ablation: steps may be compute-bound while long decodes run",
+        "blendserve-no-warm-up-fill": "BlendServe ablation: the warm-up runs the sample alone, its idle compute unused",
         "alignedserve-no-prefetch": "AlignedServe ablation: pool swaps on the critical path instead of prefetched",
     ]
 
@@ -83,6 +85,8 @@ public enum PolicyCatalog {
             return BlendServeScheduler(costModel: costModel, options: .init(sampleFraction: 0.1, seed: seed, batching: options))
         case "blendserve-no-step-balance":
             return BlendServeScheduler(costModel: costModel, options: .init(seed: seed, batching: options, balancesSteps: false))
+        case "blendserve-no-warm-up-fill":
+            return BlendServeScheduler(costModel: costModel, options: .init(seed: seed, batching: options, fillsWarmUp: false))
         case "alignedserve":
             var alignment = alignment
             alignment.batching = options

@@ -7,10 +7,15 @@ import BlendSim
 /// thousand requests already contend for memory and for the step budget.
 /// - Complexity: one whole simulated run.
 func runOnSmallGPU(_ policy: String, _ workload: Workload) async throws -> RunResult {
+    await runOnSmallGPU(try PolicyCatalog.make(policy, costModel: CostModel(model: .llama31_8B, hardware: .a100_80GB)), workload)
+}
+
+/// Runs `scheduler` on `workload` on the same small simulated GPU.
+/// - Complexity: one whole simulated run.
+func runOnSmallGPU(_ scheduler: any BatchScheduler, _ workload: Workload) async -> RunResult {
     var options = SimulationOptions(mode: .overlapped)
     options.deviceBlocks = 2000
     options.maxTokensPerStep = 2048
     let engine = SimulatedGPU(workload: workload, model: .llama31_8B, hardware: .a100_80GB, options: options)
-    let scheduler = try PolicyCatalog.make(policy, costModel: CostModel(model: .llama31_8B, hardware: .a100_80GB))
     return await runOffline(scheduler, on: engine, workload: workload, idlePlanLimit: 1000)
 }
