@@ -364,13 +364,13 @@ public struct BlendServeScheduler: BatchScheduler {
     /// turns to the open groups. The scan skips what it took.
     /// - Complexity: O(running sequences + requests admitted + groups passed).
     private mutating func fillWarmUp() -> Int {
-        let memorySeconds = costModel.weightReadSeconds + Double(batcher.stepDecodeKVTokens) * costModel.memorySecondsPerKVToken
+        let memorySeconds = stepMemorySeconds
         let longest = batcher.running.reduce(0) { inSample[Int($1)] ? max($0, batcher.generatedTokens($1)) : $0 }
         let prefillSteps = warmUpUntakenPrompt / max(batcher.options.maxTokensPerStep, 1)
         let open = longest > prefillSteps
         let untilOpen = open ? Int.max : prefillSteps - longest + 1
         while batcher.canAdmit, let (group, request) = nextFillRequest(open: open) {
-            if Double(batcher.stepTokens) * costModel.computeSecondsPerToken >= memorySeconds { return 1 }
+            if stepComputeCovers(memorySeconds) { return 1 }
             guard Double(batcher.kv.deviceBlocksInUse) < Self.warmUpFillShare * Double(batcher.capacity.deviceBlocks) else { return untilOpen }
             switch batcher.admit(request) {
             case .admitted, .rejected:
@@ -455,7 +455,7 @@ public struct BlendServeScheduler: BatchScheduler {
         stepsSinceCredit = 0
         var waitsForFinish = true
         var spanLimit = Int.max
-        let memorySeconds = costModel.weightReadSeconds + Double(batcher.stepDecodeKVTokens) * costModel.memorySecondsPerKVToken
+        let memorySeconds = stepMemorySeconds
         let balances = options.balancesSteps && (balancesThisWorkload || decodesOutlastPrefill())
         for side in [Side.right, .left] where !scanner.isExhausted {
             let index = side.rawValue
@@ -518,8 +518,17 @@ public struct BlendServeScheduler: BatchScheduler {
     /// compute-bound workload the prompt that crosses the line is admitted whole, since its steps
     /// should be compute-bound; on a memory-bound one ``prefillLimit`` chunks it at the line.
     private func stepIsBalanced(memorySeconds: Double) -> Bool {
-        batcher.stepDecodeKVTokens > 0
-            && Double(batcher.stepTokens) * costModel.computeSecondsPerToken >= memorySeconds
+        batcher.stepDecodeKVTokens > 0 && stepComputeCovers(memorySeconds)
+    }
+
+    /// The memory time of the step planned so far: the weights once and its decodes' KV reads.
+    private var stepMemorySeconds: Double {
+        costModel.weightReadSeconds + Double(batcher.stepDecodeKVTokens) * costModel.memorySecondsPerKVToken
+    }
+
+    /// Whether the GEMMs of the tokens scheduled so far take at least `memorySeconds`.
+    private func stepComputeCovers(_ memorySeconds: Double) -> Bool {
+        Double(batcher.stepTokens) * costModel.computeSecondsPerToken >= memorySeconds
     }
 
     /// The "no dual scan" ablation: admit in scan order from the dense end only, as long as the
