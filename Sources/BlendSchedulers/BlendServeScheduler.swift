@@ -268,7 +268,6 @@ public struct BlendServeScheduler: BatchScheduler {
 
     private mutating func warmUpStep() -> StepPlan? {
         var blocked = sampleCursor == sample.count
-        var spanLimit = stepsToWarmUpEnd()
         admission: while batcher.canAdmit, sampleCursor < sample.count {
             switch batcher.admit(sample[sampleCursor]) {
             case .admitted:
@@ -287,6 +286,7 @@ public struct BlendServeScheduler: BatchScheduler {
             startBlending()
             return blendStep()
         }
+        var spanLimit = stepsToWarmUpEnd()
         if options.fillsWarmUp, sampleCursor == sample.count { spanLimit = min(spanLimit, fillWarmUp()) }
         return batcher.finishStep(admissionBlocked: blocked || sampleCursor == sample.count, spanLimit: spanLimit)
     }
