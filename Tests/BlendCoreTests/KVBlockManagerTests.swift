@@ -260,6 +260,46 @@ final class KVBlockManagerTests: XCTestCase {
         manager.checkInvariants()
     }
 
+    /// A manager that releases sequences keeping their unique-token blocks unkeyed makes the same
+    /// allocations, evictions and hits as one that commits those blocks and then releases them.
+    func testUnkeyedReleaseBehavesLikeCommittingUniqueBlocks() {
+        for seed in UInt64(1) ... 6 {
+            var random = SeededGenerator(seed: seed)
+            var committing = KVBlockManager(capacity: capacity(blockSize: 4, device: 40))
+            var unkeyed = committing
+            let stems: [[Int32]] = (0 ..< 3).map { stem in (0 ..< 8).map { Int32(stem * 100 + $0) } }
+            var running: [(sequence: Int32, tokens: [Int32], shared: Int)] = []
+            var next: Int32 = 0
+            for _ in 0 ..< 300 {
+                if running.count < 5 || (running.count < 9 && Bool.random(using: &random)) {
+                    let stem = stems[Int.random(in: 0 ..< stems.count, using: &random)]
+                    let shared = 4 * Int.random(in: 0 ... 2, using: &random)
+                    let unique = (0 ..< Int.random(in: 1 ... 13, using: &random)).map { Int32(10_000 + Int(next) * 100 + $0) }
+                    let tokens = Array(stem[..<shared]) + unique
+                    let a = committing.admit(next, tokens: tokens[...], reserving: tokens.count)
+                    let b = unkeyed.admit(next, tokens: tokens[...], reserving: tokens.count)
+                    XCTAssertEqual(a?.cachedTokens, b?.cachedTokens, "seed \(seed)")
+                    XCTAssertEqual(a?.blocks, b?.blocks, "seed \(seed)")
+                    if a != nil {
+                        committing.commit(next, tokens: tokens[...], computed: tokens.count)
+                        unkeyed.commit(next, tokens: tokens[..<shared], computed: shared)
+                        running.append((next, tokens, shared))
+                    }
+                    next += 1
+                } else {
+                    let (sequence, tokens, _) = running.remove(at: Int.random(in: 0 ..< running.count, using: &random))
+                    committing.release(sequence)
+                    unkeyed.release(sequence, keepingUnkeyed: tokens.count / 4)
+                }
+                XCTAssertEqual(committing.availableDeviceBlocks, unkeyed.availableDeviceBlocks, "seed \(seed)")
+                XCTAssertEqual(committing.evictions, unkeyed.evictions, "seed \(seed)")
+                unkeyed.checkInvariants()
+            }
+            XCTAssertGreaterThan(committing.evictions, 20, "seed \(seed): the pool must turn over")
+            XCTAssertGreaterThan(committing.cachedTokensMatched, 0, "seed \(seed): stems must be hit")
+        }
+    }
+
     // MARK: - Random operations against a naive model
 
     func testRandomOperationsAgreeWithANaiveModel() {

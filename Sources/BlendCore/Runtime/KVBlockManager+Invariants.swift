@@ -1,8 +1,9 @@
 extension KVBlockManager {
     /// Checks the accounting with `precondition` (a test and debugging aid): every device block's
     /// reference count equals the number of device tables holding it; every unheld block is
-    /// exactly one of free (and not cached) or evictable (and cached), no held block is either,
-    /// and in-use, free and evictable blocks add up to the pool; the eviction list's links are
+    /// exactly one of free (and not cached) or evictable (and either cached or kept unkeyed), no
+    /// held block is either, and in-use, free and evictable blocks add up to the pool; the
+    /// eviction list's links are
     /// consistent; every cached block's key is the hash of its parent key and stored tokens; every
     /// host block is free or held by exactly one swapped-out sequence; nothing is cached with
     /// `prefixCaching` off.
@@ -32,14 +33,17 @@ extension KVBlockManager {
         for block in freeBlocks {
             precondition(!unheld[Int(block)], "device block \(block) is free twice")
             precondition(references[Int(block)] == 0, "device block \(block) is free and referenced")
-            precondition(!prefixCache.isCached(block), "device block \(block) is free and cached")
+            precondition(!prefixCache.isCached(block) && !unkeyed[Int(block)], "device block \(block) is free and cached")
             unheld[Int(block)] = true
         }
         for block in evictable.checkedOrder() {
             precondition(!unheld[Int(block)], "device block \(block) is both free and evictable")
             precondition(references[Int(block)] == 0, "device block \(block) is evictable and referenced")
-            precondition(prefixCache.isCached(block), "device block \(block) is evictable but not cached")
+            precondition(prefixCache.isCached(block) != unkeyed[Int(block)], "device block \(block) is evictable but not cached, or both cached and unkeyed")
             unheld[Int(block)] = true
+        }
+        for block in unkeyed.indices where unkeyed[block] {
+            precondition(unheld[block] && references[block] == 0, "device block \(block) is unkeyed but not evictable")
         }
         let inUse = references.reduce(0) { $0 + ($1 > 0 ? 1 : 0) }
         precondition(

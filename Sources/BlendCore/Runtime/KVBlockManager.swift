@@ -47,6 +47,9 @@ public struct KVBlockManager: Sendable, Equatable {
     var freeBlocks: [Int32]
     /// Unreferenced cached device blocks, least recently released first.
     var evictable: EvictionList
+    /// Per device block: evictable in the cache's order without a key
+    /// (``release(_:keepingUnkeyed:)``).
+    var unkeyed: [Bool]
     var prefixCache: BlockPrefixCache
     /// Host blocks no swapped-out sequence holds, used as a stack.
     var freeHostBlocks: [Int32]
@@ -66,6 +69,7 @@ public struct KVBlockManager: Sendable, Equatable {
         referenceCounts = Array(repeating: 0, count: capacity.deviceBlocks)
         freeBlocks = (0 ..< Int32(capacity.deviceBlocks)).reversed()
         evictable = EvictionList(blocks: capacity.deviceBlocks)
+        unkeyed = Array(repeating: false, count: capacity.deviceBlocks)
         prefixCache = BlockPrefixCache(blocks: capacity.deviceBlocks, blockSize: capacity.blockSize)
         freeHostBlocks = (0 ..< Int32(capacity.hostBlocks)).reversed()
     }
@@ -306,7 +310,27 @@ public struct KVBlockManager: Sendable, Equatable {
     /// blocks. A sequence without a table is ignored.
     /// - Complexity: O(table length) expected.
     public mutating func release(_ sequence: Int32) {
+        release(sequence, keepingUnkeyed: 0)
+    }
+
+    /// Drops the table of `sequence` as ``release(_:)`` does, after giving its full blocks from
+    /// the end of its chain (``chainedPositions(_:)``) up to block `fullBlocks` the place in the
+    /// eviction order that committing them would: they become evictable like cached blocks, but
+    /// without a key, so no lookup finds them. For blocks whose tokens no other sequence can
+    /// hold (a simulator's placeholders for tokens it never reported), this leaves every later
+    /// allocation, eviction and hit as ``commit(_:tokens:startingAt:computed:)`` then
+    /// ``release(_:)`` would, without hashing them. Nothing is kept with prefix caching off or
+    /// when the chain has stopped.
+    /// - Complexity: O(table length) expected.
+    public mutating func release(_ sequence: Int32, keepingUnkeyed fullBlocks: Int) {
         guard let record = sequences.removeValue(forKey: sequence) else { return }
+        if prefixCaching, !record.isOnHost, record.chainIsOpen {
+            var index = record.chainedBlocks
+            while index < min(fullBlocks, record.blocks.count) {
+                unkeyed[Int(record.blocks[index])] = true
+                index += 1
+            }
+        }
         if record.isOnHost {
             freeHostBlocks.append(contentsOf: record.blocks.reversed())
         } else {
@@ -327,7 +351,7 @@ public struct KVBlockManager: Sendable, Equatable {
     mutating func dereference(_ block: Int32) {
         referenceCounts[Int(block)] -= 1
         guard referenceCounts[Int(block)] == 0 else { return }
-        if prefixCache.isCached(block) { evictable.append(block) } else { freeBlocks.append(block) }
+        if prefixCache.isCached(block) || unkeyed[Int(block)] { evictable.append(block) } else { freeBlocks.append(block) }
     }
 
     /// Takes a block for a new table entry: a free one if any, else the least recently used
@@ -338,7 +362,7 @@ public struct KVBlockManager: Sendable, Equatable {
             block = free
         } else {
             guard let oldest = evictable.popOldest() else { preconditionFailure("no device block available") }
-            prefixCache.remove(oldest)
+            if unkeyed[Int(oldest)] { unkeyed[Int(oldest)] = false } else { prefixCache.remove(oldest) }
             evictions += 1
             block = oldest
         }

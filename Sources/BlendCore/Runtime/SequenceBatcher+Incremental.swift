@@ -112,7 +112,8 @@ extension SequenceBatcher {
         let size = capacity.blockSize
         let growAt = stepsRun + kv.tableLength(request) * size - computed[index]
         var due = growAt
-        if options.prefixCaching, let chained = kv.chainedPositions(request) {
+        // Blocks holding placeholders wait for a preemption or the finish (`commitFullBlocks`).
+        if options.prefixCaching, outputs[index].count >= generated[index], let chained = kv.chainedPositions(request) {
             due = min(due, stepsRun + chained + size - 1 - computed[index])
         }
         due = due << 32 | running.tickets[index]

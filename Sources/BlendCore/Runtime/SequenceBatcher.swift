@@ -475,11 +475,18 @@ public struct SequenceBatcher: Sendable {
     }
 
     /// Registers the full blocks this step completes in the prefix cache, building only the
-    /// tokens of blocks the cache has not followed yet.
-    private mutating func commitFullBlocks(_ request: Int32, end: Int) {
+    /// tokens of blocks the cache has not followed yet. A block holding a placeholder (a position
+    /// whose token the engine never reported) waits, and so do the blocks after it, unless
+    /// `placeholders`: no other sequence can ever match it, so it is committed only when its
+    /// sequence is preempted (whose recomputation matches it), and a finishing sequence leaves
+    /// it in the eviction order unkeyed (``KVBlockManager/release(_:keepingUnkeyed:)``), where
+    /// committing it would have put it. Allocations, evictions and hits stay as if it had been
+    /// committed at once.
+    private mutating func commitFullBlocks(_ request: Int32, end: Int, placeholders: Bool = false) {
+        let index = Int(request)
+        let end = placeholders ? end : min(end, workload.promptLength(index) + outputs[index].count)
         guard options.prefixCaching, let chained = kv.chainedPositions(request),
               end - chained >= capacity.blockSize else { return }
-        let index = Int(request)
         if end <= workload.promptLength(index) {
             kv.commit(request, tokens: tokenSlice(index, chained ..< end), startingAt: chained, computed: end)
             return
@@ -497,6 +504,7 @@ public struct SequenceBatcher: Sendable {
         running.remove(victim)
         if decoding[Int(victim)] { stopDecoding(victim) }
         removePending(victim)
+        commitFullBlocks(victim, end: computed[Int(victim)], placeholders: true)
         kv.release(victim)
         computed[Int(victim)] = 0
         preempted.insert(victim, at: 0)
@@ -605,7 +613,7 @@ public struct SequenceBatcher: Sendable {
             }
             removePending(request)
             running.remove(request)
-            kv.release(request)
+            kv.release(request, keepingUnkeyed: computed[index] / capacity.blockSize)
         }
         unfinished -= finished.count
     }
