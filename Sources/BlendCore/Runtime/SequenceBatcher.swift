@@ -20,13 +20,15 @@
 ///
 /// A new sequence registers its full prompt blocks in the prefix cache as soon as it is
 /// scheduled, so a request admitted later in the same step reuses them: a shared prefix is
-/// computed once even within one step.
+/// computed once even within one step. Blocks of generated positions the engine never reported
+/// (placeholders) wait until a preemption, or leave the cache's eviction order unkeyed at the
+/// finish: no other sequence could match them.
 ///
 /// On an engine that supports incremental plans (``EngineCapacity/supportsIncrementalPlans``,
 /// unless ``Options/incrementalPlans`` is off) the plans list only the sequences that change (see
 /// ``StepPlan``), and a step costs O(changes) instead of O(batch): a decoding sequence is touched
-/// only at the steps at which it needs a KV block, completes a block for the prefix cache, or
-/// reaches a count the policy asked to hear about (``notify(_:whenGenerated:)``), found in
+/// only at the steps at which it needs a KV block, completes a block of reported tokens for the
+/// prefix cache, or reaches a count the policy asked to hear about (``notify(_:whenGenerated:)``), found in
 /// min-heaps keyed by step; its generated tokens are counted lazily from the step at which it was
 /// last synced. The decisions are exactly those of full plans: when the running sequences want
 /// more tokens than the step's budget, the step walks the whole batch in admission order as a full
