@@ -13,10 +13,13 @@ enum SchedulerBenchmark {
         var report: RunReport
         var meanSequences: Double
         var largestSequences: Int
+        /// BlendServe's own time per engine step: the scheduler's minus the shared batcher's.
+        var policySecondsPerStep: Double
 
         var json: [String: Any] {
             ["workload": label, "requests": requests, "prepare_seconds": report.schedulerPrepareSeconds,
              "seconds_per_step": report.schedulerSecondsPerStep, "seconds_per_plan": report.schedulerSecondsPerPlan,
+             "policy_seconds_per_step": policySecondsPerStep,
              "engine_steps": report.engineSteps, "plans": report.plans,
              "mean_sequences_per_step": meanSequences, "max_sequences_per_step": largestSequences]
         }
@@ -41,6 +44,7 @@ enum SchedulerBenchmark {
                 print(String(format: "  %@ engine steps in %@ plans; %.0f sequences per step on average, %d at most",
                              Output.count(run.report.engineSteps), Output.count(run.report.plans),
                              run.meanSequences, run.largestSequences))
+                print("  of which BlendServe's own decisions \(Output.duration(run.policySecondsPerStep)) per engine step; the shared batcher (batching and KV accounting, which every policy pays) the rest")
             }
         }
         return runs.map(\.json)
@@ -81,8 +85,11 @@ enum SchedulerBenchmark {
         let report = await runner.run().report
         let steps = report.timeline.reduce(0) { $0 + $1.steps }
         let sequenceSteps = report.timeline.reduce(0) { $0 + $1.sequences * $1.steps }
+        let engineSteps = Double(max(report.engineSteps, 1))
+        let policySeconds = report.schedulerSecondsPerStep * engineSteps - runner.scheduler.batcherSeconds
         return Measurement(label: label, requests: workload.count, report: report,
                            meanSequences: steps > 0 ? Double(sequenceSteps) / Double(steps) : 0,
-                           largestSequences: report.timeline.map(\.sequences).max() ?? 0)
+                           largestSequences: report.timeline.map(\.sequences).max() ?? 0,
+                           policySecondsPerStep: max(policySeconds, 0) / engineSteps)
     }
 }
