@@ -294,8 +294,9 @@ public struct BlendServeScheduler: BatchScheduler {
             startBlending()
             return blendStep()
         }
-        var spanLimit = stepsToWarmUpEnd()
-        if options.fillsWarmUp, sampleCursor == sample.count { spanLimit = min(spanLimit, fillWarmUp()) }
+        let samples = runningSampleTokens()
+        var spanLimit = stepsToWarmUpEnd(fewestSampleTokens: samples.fewest)
+        if options.fillsWarmUp, sampleCursor == sample.count { spanLimit = min(spanLimit, fillWarmUp(longestSample: samples.most)) }
         let admissionBlocked = blocked || sampleCursor == sample.count
         return onBatcher { $0.finishStep(admissionBlocked: admissionBlocked, spanLimit: spanLimit) }
     }
@@ -371,10 +372,9 @@ public struct BlendServeScheduler: BatchScheduler {
     /// may run so that stepping one by one would decide the same: 1 when it stopped at the
     /// step's balance (the next step may admit more), else the steps until the critical path
     /// turns to the open groups. The scan skips what it took.
-    /// - Complexity: O(running sequences + requests admitted + groups passed).
-    private mutating func fillWarmUp() -> Int {
+    /// - Complexity: O(requests admitted + groups passed).
+    private mutating func fillWarmUp(longestSample longest: Int) -> Int {
         let memorySeconds = stepMemorySeconds
-        let longest = batcher.running.reduce(0) { inSample[Int($1)] ? max($0, batcher.generatedTokens($1)) : $0 }
         let prefillSteps = warmUpUntakenPrompt / max(batcher.options.maxTokensPerStep, 1)
         let open = longest > prefillSteps
         let untilOpen = open ? Int.max : prefillSteps - longest + 1
@@ -396,13 +396,22 @@ public struct BlendServeScheduler: BatchScheduler {
     /// Steps until every running sample has generated ``Options/warmUpTokens`` tokens, so that a
     /// multi-step span ends where the scan starts, as stepping one by one would (`.max` when
     /// that never ends the warm-up).
-    private func stepsToWarmUpEnd() -> Int {
-        guard options.warmUpTokens > 0 else { return .max }
-        var steps = 0
+    private func stepsToWarmUpEnd(fewestSampleTokens fewest: Int) -> Int {
+        guard options.warmUpTokens > 0, fewest < options.warmUpTokens else { return .max }
+        return options.warmUpTokens - fewest
+    }
+
+    /// The fewest and the most tokens a running sample has generated (`Int.max` and 0 when
+    /// none runs).
+    /// - Complexity: O(running sequences).
+    private func runningSampleTokens() -> (fewest: Int, most: Int) {
+        var fewest = Int.max, most = 0
         for request in batcher.running where inSample[Int(request)] {
-            steps = max(steps, options.warmUpTokens - batcher.generatedTokens(request))
+            let tokens = batcher.generatedTokens(request)
+            fewest = min(fewest, tokens)
+            most = max(most, tokens)
         }
-        return steps > 0 ? steps : .max
+        return (fewest, most)
     }
 
     /// Whether every sample has finished, or has generated ``Options/warmUpTokens`` tokens
