@@ -13,7 +13,9 @@ enum SchedulerBenchmark {
         var report: RunReport
         var meanSequences: Double
         var largestSequences: Int
-        /// BlendServe's own time per engine step: the scheduler's minus the shared batcher's.
+        /// BlendServe's own time per engine step in a second run that clocks the shared batcher:
+        /// that run's scheduler time minus the batcher's and minus one clock reading per
+        /// batcher call.
         var policySecondsPerStep: Double
 
         var json: [String: Any] {
@@ -44,7 +46,7 @@ enum SchedulerBenchmark {
                 print(String(format: "  %@ engine steps in %@ plans; %.0f sequences per step on average, %d at most",
                              Output.count(run.report.engineSteps), Output.count(run.report.plans),
                              run.meanSequences, run.largestSequences))
-                print("  of which BlendServe's own decisions \(Output.duration(run.policySecondsPerStep)) per engine step; the shared batcher (batching and KV accounting, which every policy pays) the rest")
+                print("  BlendServe's own decisions: \(Output.duration(run.policySecondsPerStep)) per engine step (a second run clocks the shared batcher, the batching and KV accounting every policy pays, and leaves it out)")
             }
         }
         return runs.map(\.json)
@@ -75,21 +77,42 @@ enum SchedulerBenchmark {
         return workload
     }
 
-    /// Runs `workload` with BlendServe under its default options.
+    /// Runs `workload` with BlendServe under its default options, then again clocking the
+    /// shared batcher to tell BlendServe's own time apart.
     private static func measure(label: String, workload: Workload, seed: UInt64, options: SimulationOptions) async -> Measurement {
+        let whole = await run(workload, seed: seed, options: options, measuringBatcher: false)
+        let split = await run(workload, seed: seed, options: options, measuringBatcher: true)
+        let steps = whole.report.timeline.reduce(0) { $0 + $1.steps }
+        let sequenceSteps = whole.report.timeline.reduce(0) { $0 + $1.sequences * $1.steps }
+        let engineSteps = Double(max(split.report.engineSteps, 1))
+        let policySeconds = split.report.schedulerSecondsPerStep * engineSteps - split.batcherSeconds
+            - Double(split.batcherCalls) * clockReadingSeconds()
+        return Measurement(label: label, requests: workload.count, report: whole.report,
+                           meanSequences: steps > 0 ? Double(sequenceSteps) / Double(steps) : 0,
+                           largestSequences: whole.report.timeline.map(\.sequences).max() ?? 0,
+                           policySecondsPerStep: max(policySeconds, 0) / engineSteps)
+    }
+
+    /// One simulated run of BlendServe on `workload`: its report and the batcher's seconds.
+    private static func run(_ workload: Workload, seed: UInt64, options: SimulationOptions,
+                            measuringBatcher: Bool) async -> (report: RunReport, batcherSeconds: Double, batcherCalls: Int) {
         let cost = CostModel(model: .llama31_8B, hardware: .a100_80GB)
         let engine = SimulatedGPU(workload: workload, model: .llama31_8B, hardware: .a100_80GB, options: options)
-        var runner = OfflineRunner(scheduler: BlendServeScheduler(costModel: cost, options: .init(seed: seed)),
-                                   engine: engine, workload: workload)
+        var scheduler = BlendServeScheduler(costModel: cost, options: .init(seed: seed))
+        scheduler.measuresBatcherTime = measuringBatcher
+        var runner = OfflineRunner(scheduler: scheduler, engine: engine, workload: workload)
         runner.recordsTimeline = true
         let report = await runner.run().report
-        let steps = report.timeline.reduce(0) { $0 + $1.steps }
-        let sequenceSteps = report.timeline.reduce(0) { $0 + $1.sequences * $1.steps }
-        let engineSteps = Double(max(report.engineSteps, 1))
-        let policySeconds = report.schedulerSecondsPerStep * engineSteps - runner.scheduler.batcherSeconds
-        return Measurement(label: label, requests: workload.count, report: report,
-                           meanSequences: steps > 0 ? Double(sequenceSteps) / Double(steps) : 0,
-                           largestSequences: report.timeline.map(\.sequences).max() ?? 0,
-                           policySecondsPerStep: max(policySeconds, 0) / engineSteps)
+        return (report, runner.scheduler.batcherSeconds, runner.scheduler.batcherCalls)
+    }
+
+    /// The cost of one `ContinuousClock.now`, from a million readings in a row.
+    private static func clockReadingSeconds() -> Double {
+        let readings = 1_000_000
+        let start = ContinuousClock.now
+        var last = start
+        for _ in 0 ..< readings { last = ContinuousClock.now }
+        let elapsed = last - start
+        return (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18) / Double(readings)
     }
 }
