@@ -79,6 +79,22 @@ final class BlendServeSchedulerTests: XCTestCase {
         XCTAssertLessThan(balanced.makespanSeconds, 0.95 * unbalanced.makespanSeconds)
     }
 
+    /// Clocking the batcher measures without changing a decision.
+    func testMeasuringTheBatcherChangesNoDecision() async throws {
+        let workload = mixedWorkload(seed: 5)
+        let cost = CostModel(model: .llama31_8B, hardware: .a100_80GB)
+        var measured = BlendServeScheduler(costModel: cost)
+        measured.measuresBatcherTime = true
+        let plain = await runOnSmallGPU(BlendServeScheduler(costModel: cost), workload).report
+        var runner = OfflineRunner(scheduler: measured, engine: smallGPU(for: workload), workload: workload)
+        let report = await runner.run().report
+        XCTAssertEqual(report.makespanSeconds, plain.makespanSeconds)
+        XCTAssertEqual(report.plans, plain.plans)
+        XCTAssertGreaterThan(runner.scheduler.batcherCalls, report.plans)
+        XCTAssertGreaterThan(runner.scheduler.batcherSeconds, 0)
+        XCTAssertLessThan(runner.scheduler.batcherSeconds, report.schedulerSecondsPerStep * Double(report.engineSteps))
+    }
+
     func testScanPlanPutsDenseUnitsFirstAndSamplesEveryTopLevelGroup() async throws {
         let workload = mixedWorkload(seed: 7)
         var options = SimulationOptions()

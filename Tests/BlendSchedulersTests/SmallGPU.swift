@@ -13,9 +13,14 @@ func runOnSmallGPU(_ policy: String, _ workload: Workload) async throws -> RunRe
 /// Runs `scheduler` on `workload` on the same small simulated GPU.
 /// - Complexity: one whole simulated run.
 func runOnSmallGPU(_ scheduler: any BatchScheduler, _ workload: Workload) async -> RunResult {
+    await runOffline(scheduler, on: smallGPU(for: workload), workload: workload, idlePlanLimit: 1000)
+}
+
+/// The small simulated GPU of ``runOnSmallGPU(_:_:)``, for tests that drive the runner themselves.
+/// - Complexity: O(requests).
+func smallGPU(for workload: Workload) -> SimulatedGPU {
     var options = SimulationOptions(mode: .overlapped)
     options.deviceBlocks = 2000
     options.maxTokensPerStep = 2048
-    let engine = SimulatedGPU(workload: workload, model: .llama31_8B, hardware: .a100_80GB, options: options)
-    return await runOffline(scheduler, on: engine, workload: workload, idlePlanLimit: 1000)
+    return SimulatedGPU(workload: workload, model: .llama31_8B, hardware: .a100_80GB, options: options)
 }
