@@ -8,8 +8,8 @@ extension SequenceBatcher {
     /// (BlendServe's estimate correction) hears of it without reading every sequence each step.
     /// - Complexity: O(log batch).
     public mutating func notify(_ request: Int32, whenGenerated tokens: Int) {
-        watchCounts[Int(request)] = tokens
-        if decoding[Int(request)] { scheduleWatch(request) }
+        state[Int(request)].watchCount = tokens
+        if state[Int(request)].decoding { scheduleWatch(request) }
     }
 
     /// Moves the decoding sequences whose block or commit is due at this step into ``touched``,
@@ -21,8 +21,8 @@ extension SequenceBatcher {
         while let top = dueEvents.top, top.key < limit {
             dueEvents.pop()
             let index = Int(top.sequence)
-            guard decoding[index], dueAt[index] == top.key else { continue }
-            dueAt[index] = .max
+            guard state[index].decoding, state[index].dueAt == top.key else { continue }
+            state[index].dueAt = .max
             touched.append(top.sequence)
             let ticket = top.key & 0xFFFF_FFFF
             if ticket < lastTicket { sorted = false }
@@ -42,17 +42,17 @@ extension SequenceBatcher {
         var listedDecodeKV = 0
         candidates: for request in candidates {
             let index = Int(request)
-            guard pendingSlot[index] >= 0 || decoding[index] else { continue }
-            if decoding[index] { sync(index) }
+            guard state[index].pendingSlot >= 0 || state[index].decoding else { continue }
+            if state[index].decoding { sync(index) }
             let count = runningCount(index, budget: .max)
             if count == 0 { continue }
-            let needed = kv.blocksNeeded(request, toCover: computed[index] + count)
+            let needed = kv.blocksNeeded(request, toCover: state[index].computed + count)
             while needed > kv.availableDeviceBlocks {
                 if preemptLast() == request { break candidates }
             }
-            if decoding[index] {
+            if state[index].decoding {
                 tokenBudget += 1
-                listedDecodeKV += computed[index] + 1
+                listedDecodeKV += state[index].computed + 1
             }
             scheduleRunning(request, count: count, newBlocks: needed)
         }
@@ -71,8 +71,8 @@ extension SequenceBatcher {
     /// either while the sequence decodes.
     /// - Complexity: O(1).
     mutating func countDecoding(_ index: Int, _ sign: Int) {
-        decodingComputed += sign * computed[index]
-        decodingSyncedAt += sign * syncedAt[index]
+        decodingComputed += sign * state[index].computed
+        decodingSyncedAt += sign * state[index].syncedAt
     }
 
     /// Takes a decoding sequence out of the engine's batch (it computes nothing this step): it is
@@ -81,27 +81,27 @@ extension SequenceBatcher {
         let index = Int(request)
         sync(index)
         countDecoding(index, -1)
-        decoding[index] = false
+        state[index].decoding = false
         decodingCount -= 1
         removals.append(request)
         addPending(request)
     }
 
     mutating func addPending(_ request: Int32) {
-        guard pendingSlot[Int(request)] < 0 else { return }
-        pendingSlot[Int(request)] = Int32(pending.count)
+        guard state[Int(request)].pendingSlot < 0 else { return }
+        state[Int(request)].pendingSlot = Int32(pending.count)
         pending.append(request)
     }
 
     mutating func removePending(_ request: Int32) {
-        let slot = Int(pendingSlot[Int(request)])
+        let slot = Int(state[Int(request)].pendingSlot)
         guard slot >= 0 else { return }
         let moved = pending.removeLast()
         if moved != request {
             pending[slot] = moved
-            pendingSlot[Int(moved)] = Int32(slot)
+            state[Int(moved)].pendingSlot = Int32(slot)
         }
-        pendingSlot[Int(request)] = -1
+        state[Int(request)].pendingSlot = -1
     }
 
     /// Files the next events of decoding `request`, whose `computed` is synced at ``stepsRun``:
@@ -110,20 +110,20 @@ extension SequenceBatcher {
     mutating func scheduleEvents(_ request: Int32) {
         let index = Int(request)
         let size = capacity.blockSize
-        let growAt = stepsRun + kv.tableLength(request) * size - computed[index]
+        let growAt = stepsRun + kv.tableLength(request) * size - state[index].computed
         var due = growAt
         // Blocks holding placeholders wait for a preemption or the finish (`commitFullBlocks`).
-        if options.prefixCaching, outputs[index].count >= generated[index], let chained = kv.chainedPositions(request) {
-            due = min(due, stepsRun + chained + size - 1 - computed[index])
+        if options.prefixCaching, outputs[index].count >= state[index].generated, let chained = kv.chainedPositions(request) {
+            due = min(due, stepsRun + chained + size - 1 - state[index].computed)
         }
         due = due << 32 | running.tickets[index]
-        if dueAt[index] != due {
-            dueAt[index] = due
+        if state[index].dueAt != due {
+            state[index].dueAt = due
             dueEvents.push(due, request)
         }
-        let spanEnd = min(growAt, stepsRun + limits[index] - generated[index])
-        if spanEndAt[index] != spanEnd {
-            spanEndAt[index] = spanEnd
+        let spanEnd = min(growAt, stepsRun + state[index].limit - state[index].generated)
+        if state[index].spanEndAt != spanEnd {
+            state[index].spanEndAt = spanEnd
             spanEvents.push(spanEnd, request)
         }
         compactEvents()
@@ -133,13 +133,13 @@ extension SequenceBatcher {
     /// if it already has).
     mutating func scheduleWatch(_ request: Int32) {
         let index = Int(request)
-        guard watchCounts[index] != .max else {
-            watchAt[index] = .max
+        guard state[index].watchCount != .max else {
+            state[index].watchAt = .max
             return
         }
-        let at = stepsRun + max(1, watchCounts[index] - generated[index] - lag(index))
-        if watchAt[index] != at {
-            watchAt[index] = at
+        let at = stepsRun + max(1, state[index].watchCount - state[index].generated - lag(index))
+        if state[index].watchAt != at {
+            state[index].watchAt = at
             watchEvents.push(at, request)
         }
     }
@@ -148,13 +148,13 @@ extension SequenceBatcher {
     mutating func compactEvents() {
         let limit = 2 * decodingCount + 1024
         if dueEvents.count > limit {
-            dueEvents.compact { [decoding, dueAt] key, request in decoding[Int(request)] && dueAt[Int(request)] == key }
+            dueEvents.compact { [state] key, request in state[Int(request)].decoding && state[Int(request)].dueAt == key }
         }
         if spanEvents.count > limit {
-            spanEvents.compact { [decoding, spanEndAt] key, request in decoding[Int(request)] && spanEndAt[Int(request)] == key }
+            spanEvents.compact { [state] key, request in state[Int(request)].decoding && state[Int(request)].spanEndAt == key }
         }
         if watchEvents.count > limit {
-            watchEvents.compact { [decoding, watchAt] key, request in decoding[Int(request)] && watchAt[Int(request)] == key }
+            watchEvents.compact { [state] key, request in state[Int(request)].decoding && state[Int(request)].watchAt == key }
         }
     }
 
@@ -170,15 +170,15 @@ extension SequenceBatcher {
                 outputs[index].append(contentsOf: result.tokens)
             }
             if result.finish != nil { finished.append(result.request) }
-            if result.finish != nil || generatedTokens(result.request) >= watchCounts[index] {
+            if result.finish != nil || generatedTokens(result.request) >= state[index].watchCount {
                 observed.append(ObservedSequence(request: result.request, finished: result.finish != nil))
             }
         }
         while let top = watchEvents.top, top.key <= stepsRun {
             watchEvents.pop()
             let index = Int(top.sequence)
-            guard decoding[index], watchAt[index] == top.key else { continue }
-            watchAt[index] = .max
+            guard state[index].decoding, state[index].watchAt == top.key else { continue }
+            state[index].watchAt = .max
             if !observed.contains(where: { $0.request == top.sequence }) {
                 observed.append(ObservedSequence(request: top.sequence, finished: false))
             }

@@ -102,38 +102,27 @@ public struct SequenceBatcher: Sendable {
     /// Requests in the batch, in admission order.
     public private(set) var running: RunningOrder
     @usableFromInline private(set) var preempted: [Int32] = []
-    /// Per request: tokens in its KV cache (for a decoding sequence, as of its last sync).
-    @usableFromInline private(set) var computed: [Int]
-    /// Per request: tokens generated (for a decoding sequence, as of its last sync).
-    @usableFromInline private(set) var generated: [Int]
+    /// Per request: its batching state (``SequenceState``), one record per request so that
+    /// touching a sequence reads one or two cache lines rather than one per field.
+    @usableFromInline var state: [SequenceState]
     /// Whether plans are incremental.
     public let isIncremental: Bool
-    /// Per request: whether it is in the engine's running batch, decoding one token per step
-    /// without being listed (incremental plans only).
-    @usableFromInline var decoding: [Bool]
-    /// Per request: ``stepsRun`` when `computed` and `generated` were last brought up to date.
-    @usableFromInline var syncedAt: [Int]
     /// Engine steps run so far.
     @usableFromInline private(set) var stepsRun = 0
     var decodingCount = 0
     /// Σ `computed` and Σ `syncedAt` over the decoding sequences (``decodingKVSum``).
     var decodingComputed = 0, decodingSyncedAt = 0
     /// Running sequences that are not decoding (prefilling, or left out of a step for budget),
-    /// which every step lists; `pendingSlot` is each one's position, -1 for the others.
+    /// which every step lists (``SequenceState/pendingSlot`` is each one's position).
     var pending: [Int32] = []
-    var pendingSlot: [Int32]
     /// Steps at which decoding sequences need a block or a commit, keyed `step << 32 | ticket` so
-    /// that the sequences due at one step come out in admission order; `dueAt` is each one's
-    /// current key.
+    /// that the sequences due at one step come out in admission order
+    /// (``SequenceState/dueAt`` is each one's current key).
     var dueEvents = _EventHeap()
-    var dueAt: [Int]
     /// Steps at which decoding sequences need a block or run out of tokens (the span limit).
     var spanEvents = _EventHeap()
-    var spanEndAt: [Int]
     /// Steps at which decoding sequences reach their ``notify(_:whenGenerated:)`` count.
     var watchEvents = _EventHeap()
-    var watchAt: [Int]
-    var watchCounts: [Int]
     /// Decoding sequences of this step touched because an event was due.
     var touched: [Int32] = []
     var removals: [Int32] = []
@@ -141,9 +130,7 @@ public struct SequenceBatcher: Sendable {
     private var commitTokens: [Int32] = []
     /// What the last ``observe(_:)`` reported, in plan (admission) order.
     public internal(set) var observed: [ObservedSequence] = []
-    private var sentBlocks: [Int]
     var outputs: [[Int32]]
-    var limits: [Int]
     @usableFromInline private(set) var unfinished: Int
 
     /// The plan's entries, `scheduled` of them in this step; entries past that are the previous
@@ -177,24 +164,14 @@ public struct SequenceBatcher: Sendable {
         }
         self.options = options
         kv = KVBlockManager(capacity: capacity, prefixCaching: options.prefixCaching)
-        computed = [Int](repeating: 0, count: workload.count)
-        generated = [Int](repeating: 0, count: workload.count)
         running = RunningOrder(requests: workload.count)
         isIncremental = options.incrementalPlans && capacity.supportsIncrementalPlans
-        decoding = [Bool](repeating: false, count: workload.count)
-        syncedAt = [Int](repeating: 0, count: workload.count)
-        pendingSlot = [Int32](repeating: -1, count: workload.count)
-        dueAt = [Int](repeating: .max, count: workload.count)
-        spanEndAt = [Int](repeating: .max, count: workload.count)
-        watchAt = [Int](repeating: .max, count: workload.count)
-        watchCounts = [Int](repeating: .max, count: workload.count)
-        sentBlocks = [Int](repeating: 0, count: workload.count)
         outputs = [[Int32]](repeating: [], count: workload.count)
         let longest = min(capacity.maxContext, capacity.deviceBlocks * capacity.blockSize)
-        limits = (0 ..< workload.count).map { index in
+        state = (0 ..< workload.count).map { index in
             let room = longest - workload.promptLength(index)
             let asked = workload.maxNewTokens[index]
-            return asked >= 0 ? min(Int(asked), room) : room
+            return SequenceState(limit: asked >= 0 ? min(Int(asked), room) : room)
         }
         unfinished = workload.count
     }
@@ -208,29 +185,29 @@ public struct SequenceBatcher: Sendable {
     /// Tokens of `request` not yet in its KV cache: right after ``admit(_:)`` the whole prefill
     /// still to do (prompt minus the cached prefix).
     /// - Complexity: O(1).
-    @inlinable public func uncomputedTokens(_ request: Int32) -> Int { knownLength(Int(request)) - computed[Int(request)] }
+    @inlinable public func uncomputedTokens(_ request: Int32) -> Int { knownLength(Int(request)) - state[Int(request)].computed }
 
     /// Tokens generated so far by `request`.
     /// - Complexity: O(1).
-    @inlinable public func generatedTokens(_ request: Int32) -> Int { generated[Int(request)] + lag(Int(request)) }
+    @inlinable public func generatedTokens(_ request: Int32) -> Int { state[Int(request)].generated + lag(Int(request)) }
 
     /// Tokens of `request` known so far: its prompt and the tokens it generated (for a decoding
     /// sequence, as of its last sync).
-    @inlinable func knownLength(_ index: Int) -> Int { workload.promptLength(index) + generated[index] }
+    @inlinable func knownLength(_ index: Int) -> Int { workload.promptLength(index) + state[index].generated }
 
     /// Steps a decoding sequence has run since its last sync (0 for the others).
-    @inlinable func lag(_ index: Int) -> Int { decoding[index] ? stepsRun - syncedAt[index] : 0 }
+    @inlinable func lag(_ index: Int) -> Int { state[index].decoding ? stepsRun - state[index].syncedAt : 0 }
 
     /// Brings `computed` and `generated` of a decoding sequence up to ``stepsRun``.
     mutating func sync(_ index: Int) {
         let steps = lag(index)
-        if decoding[index] {
+        if state[index].decoding {
             decodingComputed += steps
-            decodingSyncedAt += stepsRun - syncedAt[index]
+            decodingSyncedAt += stepsRun - state[index].syncedAt
         }
-        computed[index] += steps
-        generated[index] += steps
-        syncedAt[index] = stepsRun
+        state[index].computed += steps
+        state[index].generated += steps
+        state[index].syncedAt = stepsRun
     }
 
     /// The token ids of `request` at positions `range`: prompt tokens, tokens the engine
@@ -303,7 +280,7 @@ public struct SequenceBatcher: Sendable {
         if isIncremental {
             takeDueEvents()
             var demand = decodingCount
-            for request in pending { demand += knownLength(Int(request)) - computed[Int(request)] }
+            for request in pending { demand += knownLength(Int(request)) - state[Int(request)].computed }
             if demand <= tokenBudget {
                 scheduleTouched()
             } else {
@@ -335,13 +312,13 @@ public struct SequenceBatcher: Sendable {
         var request = running.oldest
         while request >= 0, tokenBudget > 0 {
             let index = Int(request)
-            if decoding[index] { sync(index) }
+            if state[index].decoding { sync(index) }
             let count = runningCount(index, budget: tokenBudget)
             if count == 0 {
                 request = running.successor(of: request)
                 continue
             }
-            let needed = kv.blocksNeeded(request, toCover: computed[index] + count)
+            let needed = kv.blocksNeeded(request, toCover: state[index].computed + count)
             if needed > kv.availableDeviceBlocks {
                 if preemptLast() == request { return }
                 continue
@@ -350,7 +327,7 @@ public struct SequenceBatcher: Sendable {
             request = running.successor(of: request)
         }
         while request >= 0 {
-            if decoding[Int(request)] { stopDecoding(request) }
+            if state[Int(request)].decoding { stopDecoding(request) }
             request = running.successor(of: request)
         }
     }
@@ -359,7 +336,7 @@ public struct SequenceBatcher: Sendable {
     /// token, or its remaining prompt capped by ``prefillBudget``.
     /// - Complexity: O(1).
     func runningCount(_ index: Int, budget: Int) -> Int {
-        let remaining = knownLength(index) - computed[index]
+        let remaining = knownLength(index) - state[index].computed
         return remaining > 1 ? min(remaining, budget, prefillBudget) : min(remaining, budget)
     }
 
@@ -368,11 +345,11 @@ public struct SequenceBatcher: Sendable {
     mutating func scheduleRunning(_ request: Int32, count: Int, newBlocks: Int) {
         let index = Int(request)
         if newBlocks > 0 { kv.appendBlocks(request, count: newBlocks) }
-        if isIncremental && decoding[index] {
-            schedule(request, start: computed[index], count: count, reset: false, listed: newBlocks > 0)
+        if isIncremental && state[index].decoding {
+            schedule(request, start: state[index].computed, count: count, reset: false, listed: newBlocks > 0)
             scheduleEvents(request)
         } else {
-            schedule(request, start: computed[index], count: count, reset: false)
+            schedule(request, start: state[index].computed, count: count, reset: false)
         }
     }
 
@@ -396,7 +373,7 @@ public struct SequenceBatcher: Sendable {
         if capacity.blocks(forTokens: prompt + 1) > capacity.deviceBlocks {
             return reject(request, "prompt of \(prompt) tokens needs more KV blocks than the engine has (\(capacity.deviceBlocks))")
         }
-        if limits[index] <= 0 { return reject(request, "no room left to generate a token") }
+        if state[index].limit <= 0 { return reject(request, "no room left to generate a token") }
         if !options.chunkedPrefill, known > options.maxTokensPerStep {
             return reject(request, "prompt of \(known) tokens exceeds the step budget of \(options.maxTokensPerStep) tokens and chunked prefill is off")
         }
@@ -415,7 +392,7 @@ public struct SequenceBatcher: Sendable {
             kv.release(request)
             return .noMemory
         }
-        computed[index] = admitted.cachedTokens
+        state[index].computed = admitted.cachedTokens
         running.append(request)
         if isIncremental { addPending(request) }
         schedule(request, start: admitted.cachedTokens, count: count, reset: true)
@@ -465,14 +442,14 @@ public struct SequenceBatcher: Sendable {
         sequences[scheduled].count = count
         sequences[scheduled].resetsBlockTable = reset
         sequences[scheduled].samples = samples
-        sequences[scheduled].remainingTokens = limits[index] - generated[index]
+        sequences[scheduled].remainingTokens = state[index].limit - state[index].generated
         sequences[scheduled].tokens.removeAll(keepingCapacity: true)
         Self.appendTokens(index, start ..< end, workload: workload, outputs: outputs, to: &sequences[scheduled].tokens)
         sequences[scheduled].newBlocks.removeAll(keepingCapacity: true)
         let tableLength = kv.tableLength(request)
-        let sent = reset ? 0 : sentBlocks[index]
+        let sent = reset ? 0 : state[index].sentBlocks
         if tableLength > sent { sequences[scheduled].newBlocks.append(contentsOf: kv.blockTable(request)[sent...]) }
-        sentBlocks[index] = tableLength
+        state[index].sentBlocks = tableLength
         scheduled += 1
     }
 
@@ -504,11 +481,11 @@ public struct SequenceBatcher: Sendable {
     mutating func preemptLast() -> Int32? {
         guard let victim = running.last else { return nil }
         running.remove(victim)
-        if decoding[Int(victim)] { stopDecoding(victim) }
+        if state[Int(victim)].decoding { stopDecoding(victim) }
         removePending(victim)
-        commitFullBlocks(victim, end: computed[Int(victim)], placeholders: true)
+        commitFullBlocks(victim, end: state[Int(victim)].computed, placeholders: true)
         kv.release(victim)
-        computed[Int(victim)] = 0
+        state[Int(victim)].computed = 0
         preempted.insert(victim, at: 0)
         preemptedThisStep = true
         return victim
@@ -551,7 +528,7 @@ public struct SequenceBatcher: Sendable {
         }
         while let top = spanEvents.top {
             let index = Int(top.sequence)
-            if decoding[index], spanEndAt[index] == top.key {
+            if state[index].decoding, state[index].spanEndAt == top.key {
                 limit = min(limit, top.key - stepsRun)
                 break
             }
@@ -571,29 +548,29 @@ public struct SequenceBatcher: Sendable {
         for position in 0 ..< listed {
             let request = sequences[position].request
             let index = Int(request)
-            if decoding[index] { countDecoding(index, -1) }
-            computed[index] = sequences[position].end + (sequences[position].samples ? max(0, outcome.steps - 1) : 0)
-            generated[index] += outcome.sequences[position].generated
-            syncedAt[index] = stepsRun
-            if decoding[index] { countDecoding(index, 1) }
+            if state[index].decoding { countDecoding(index, -1) }
+            state[index].computed = sequences[position].end + (sequences[position].samples ? max(0, outcome.steps - 1) : 0)
+            state[index].generated += outcome.sequences[position].generated
+            state[index].syncedAt = stepsRun
+            if state[index].decoding { countDecoding(index, 1) }
             if !outcome.sequences[position].tokens.isEmpty {
                 outputs[index].append(contentsOf: outcome.sequences[position].tokens)
             }
             let finishes = outcome.sequences[position].finish != nil
             if finishes {
                 finished.append(request)
-            } else if isIncremental, sequences[position].samples, !decoding[index] {
+            } else if isIncremental, sequences[position].samples, !state[index].decoding {
                 removePending(request)
-                decoding[index] = true
+                state[index].decoding = true
                 decodingCount += 1
                 countDecoding(index, 1)
-                dueAt[index] = .max
-                spanEndAt[index] = .max
-                watchAt[index] = .max
+                state[index].dueAt = .max
+                state[index].spanEndAt = .max
+                state[index].watchAt = .max
                 scheduleEvents(request)
                 scheduleWatch(request)
             }
-            if finishes || generated[index] >= watchCounts[index] {
+            if finishes || state[index].generated >= state[index].watchCount {
                 observed.append(ObservedSequence(request: request, finished: finishes))
             }
         }
@@ -607,17 +584,43 @@ public struct SequenceBatcher: Sendable {
         if finished.count > listedFinishes { sortByTicket(&finished) }
         for request in finished {
             let index = Int(request)
-            if decoding[index] {
+            if state[index].decoding {
                 sync(index)
                 countDecoding(index, -1)
-                decoding[index] = false
+                state[index].decoding = false
                 decodingCount -= 1
             }
             removePending(request)
             running.remove(request)
-            kv.release(request, keepingUnkeyed: computed[index] / capacity.blockSize)
+            kv.release(request, keepingUnkeyed: state[index].computed / capacity.blockSize)
         }
         unfinished -= finished.count
     }
 
+}
+
+/// What ``SequenceBatcher`` keeps per request, in one record.
+@usableFromInline
+struct SequenceState: Sendable {
+    /// Tokens in its KV cache (for a decoding sequence, as of its last sync).
+    @usableFromInline var computed = 0
+    /// Tokens generated (for a decoding sequence, as of its last sync).
+    @usableFromInline var generated = 0
+    /// ``SequenceBatcher/stepsRun`` when `computed` and `generated` were last brought up to date.
+    @usableFromInline var syncedAt = 0
+    /// The most tokens it may generate (its `max_tokens`, within the context and the pool).
+    var limit: Int
+    /// Blocks of its table the engine has been sent.
+    var sentBlocks = 0
+    /// The key of its live entry in the due, span and watch heaps (`Int.max`: none).
+    var dueAt = Int.max, spanEndAt = Int.max, watchAt = Int.max
+    /// The generated count ``SequenceBatcher/notify(_:whenGenerated:)`` asked about (`Int.max`: none).
+    var watchCount = Int.max
+    /// Its position in the pending list, -1 when not pending.
+    var pendingSlot: Int32 = -1
+    /// Whether it is in the engine's running batch, decoding one token per step without being
+    /// listed (incremental plans only).
+    @usableFromInline var decoding = false
+
+    init(limit: Int) { self.limit = limit }
 }
