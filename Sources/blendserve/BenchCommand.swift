@@ -21,8 +21,10 @@ enum BenchCommand {
       reader       JSONL reading speed in MB/s on a synthetic trace file
       scheduler    BlendServe's CPU time per engine step and per plan on the simulated A100,
                    preparation apart: on Trace#1 (--requests), and on --requests / 4 short
-                   chat turns that keep thousands of sequences in each step (not part of
-                   all: it simulates both workloads)
+                   chat turns that keep thousands of sequences in each step; each runs
+                   twice, the second time clocking the shared batcher to report
+                   BlendServe's own decisions apart (not part of all: it simulates both
+                   workloads twice)
       cpu          the CPU engine on a real model: prompt processing (512 tokens), single-stream
                    decode (128 tokens), and a batch job of --requests chat requests (default 256)
                    answering 128 tokens each, in prompt + generated tokens per second
