@@ -324,12 +324,9 @@ public struct KVBlockManager: Sendable, Equatable {
     /// - Complexity: O(table length) expected.
     public mutating func release(_ sequence: Int32, keepingUnkeyed fullBlocks: Int) {
         guard let record = sequences.removeValue(forKey: sequence) else { return }
-        if prefixCaching, !record.isOnHost, record.chainIsOpen {
-            var index = record.chainedBlocks
-            while index < min(fullBlocks, record.blocks.count) {
-                unkeyed[Int(record.blocks[index])] = true
-                index += 1
-            }
+        let unkeyedEnd = min(fullBlocks, record.blocks.count)
+        if prefixCaching, !record.isOnHost, record.chainIsOpen, unkeyedEnd > record.chainedBlocks {
+            for block in record.blocks[record.chainedBlocks ..< unkeyedEnd] { unkeyed[Int(block)] = true }
         }
         if record.isOnHost {
             freeHostBlocks.append(contentsOf: record.blocks.reversed())

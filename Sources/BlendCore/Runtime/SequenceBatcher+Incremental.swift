@@ -78,13 +78,17 @@ extension SequenceBatcher {
     /// Takes a decoding sequence out of the engine's batch (it computes nothing this step): it is
     /// synced, named in the plan's removals, and pending again.
     mutating func stopDecoding(_ request: Int32) {
-        let index = Int(request)
+        leaveDecoding(Int(request))
+        removals.append(request)
+        addPending(request)
+    }
+
+    /// Syncs decoding sequence `index` and takes it out of the decoding count and sums.
+    mutating func leaveDecoding(_ index: Int) {
         sync(index)
         countDecoding(index, -1)
         state[index].decoding = false
         decodingCount -= 1
-        removals.append(request)
-        addPending(request)
     }
 
     mutating func addPending(_ request: Int32) {

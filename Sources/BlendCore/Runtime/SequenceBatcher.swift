@@ -584,19 +584,13 @@ public struct SequenceBatcher: Sendable {
         if finished.count > listedFinishes { sortByTicket(&finished) }
         for request in finished {
             let index = Int(request)
-            if state[index].decoding {
-                sync(index)
-                countDecoding(index, -1)
-                state[index].decoding = false
-                decodingCount -= 1
-            }
+            if state[index].decoding { leaveDecoding(index) }
             removePending(request)
             running.remove(request)
             kv.release(request, keepingUnkeyed: state[index].computed / capacity.blockSize)
         }
         unfinished -= finished.count
     }
-
 }
 
 /// What ``SequenceBatcher`` keeps per request, in one record.

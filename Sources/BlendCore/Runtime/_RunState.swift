@@ -46,11 +46,14 @@ struct RunState {
     /// last sync.
     private mutating func sync(_ index: Int) {
         guard active[index] else { return }
-        let steps = engineSteps - syncedAt[index]
+        let steps = lag(index)
         generated[index] += steps
         kvLength[index] += steps
         syncedAt[index] = engineSteps
     }
+
+    /// Engine steps an active request has decoded since its last sync (0 for the others).
+    private func lag(_ index: Int) -> Int { active[index] ? engineSteps - syncedAt[index] : 0 }
 
     /// Syncs an active request and takes it out of the running batch.
     private mutating func deactivate(_ index: Int) {
@@ -103,8 +106,7 @@ struct RunState {
             guard sequence.count >= 1, sequence.start >= 0, sequence.tokens.count == sequence.count else {
                 throw RunnerViolation(message: "request \(request): bad span start \(sequence.start) count \(sequence.count) with \(sequence.tokens.count) tokens")
             }
-            let known = active[Int(request)] ? generated[Int(request)] + engineSteps - syncedAt[Int(request)] : generated[Int(request)]
-            guard sequence.end <= workload.promptLength(Int(request)) + known else {
+            guard sequence.end <= workload.promptLength(Int(request)) + generated[Int(request)] + lag(Int(request)) else {
                 throw RunnerViolation(message: "request \(request): span ends at \(sequence.end), past its known tokens")
             }
             if plan.steps > 1, sequence.count != 1 || !sequence.samples {
@@ -183,20 +185,22 @@ struct RunState {
     }
 
     private mutating func end(_ index: Int, _ finish: FinishReason) {
-        status[index] = .finished
-        done += 1
         results[index].finish = finish
         results[index].finishedAt = clock
-        results[index].generatedTokens = generated[index]
-        ended.append(index)
+        close(index, as: .finished)
     }
 
     private mutating func fail(_ index: Int, _ reason: String, rejected: Bool) {
         deactivate(index)
-        status[index] = .failed
-        done += 1
         results[index].error = reason
         results[index].rejected = rejected
+        close(index, as: .failed)
+    }
+
+    /// Records that request `index` ended with `final` status and queues its result.
+    private mutating func close(_ index: Int, as final: Status) {
+        status[index] = final
+        done += 1
         results[index].generatedTokens = generated[index]
         ended.append(index)
     }
