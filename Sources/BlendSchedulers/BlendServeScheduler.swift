@@ -137,7 +137,7 @@ public struct BlendServeScheduler: BatchScheduler {
     private var estimator: OutputLengthEstimator!
     private var sample: [Int32] = []
     private var sampleCursor = 0
-    /// The warm-up fill (``fillWarmUp()``): every request in DFS order, so that each top-level
+    /// The warm-up fill (``fillWarmUp(longestSample:)``): every request in DFS order, so that each top-level
     /// prefix group is a contiguous range (``groupRanges``); per request its group (-1 for
     /// none); per group its samples still running; the groups whose samples have all finished,
     /// in the order they did, and the position of the next request to try in each.
@@ -150,8 +150,6 @@ public struct BlendServeScheduler: BatchScheduler {
     private var groupNext: [Int] = []
     /// The next group to try among those with a sample still running, in DFS order.
     private var openGroupCursor = 0
-    /// Prompt tokens of the requests neither sampled nor taken by the fill.
-    private var warmUpUntakenPrompt = 0
     private var samplesRunning = 0
     private var inSample: [Bool] = []
     private var taken: [Bool] = []
@@ -186,8 +184,9 @@ public struct BlendServeScheduler: BatchScheduler {
     /// its estimate), kept in ``decodeEnds`` (negated, as a max-heap) while it runs.
     private var expectedEnds: [Int] = []
     private var decodeEnds = _EventHeap()
-    /// The requests the scan has not taken yet: how many, their prompt tokens, and their output
-    /// lengths as estimated when the scan was planned (``plannedOutputs``).
+    /// The requests neither sampled nor taken by the fill or the scan: how many, their prompt
+    /// tokens, and (once the scan is planned) their output lengths as estimated then
+    /// (``plannedOutputs``).
     private var untaken = (requests: 0, promptTokens: 0, outputTokens: 0)
     private var plannedOutputs: [Int32] = []
     /// How far above the memory-bound line a workload's estimated density may lie and still
@@ -243,12 +242,11 @@ public struct BlendServeScheduler: BatchScheduler {
             }
         } else {
             for request in chosen { inSample[request] = true }
-            if options.sampleFraction > 0 { sampleEveryTopLevelGroup(using: &generator) }
         }
-        dfsOrder = tree.dfsRequestOrder()
-        sample = dfsOrder.filter { inSample[Int($0)] }
         indexGroups()
-        for request in sample { taken[Int(request)] = true }
+        if !options.oracleOutputLengths, options.sampleFraction > 0 { sampleEveryTopLevelGroup(using: &generator) }
+        sample = dfsOrder.filter { inSample[Int($0)] }
+        countGroupSamples()
         sides = [Int8](repeating: -1, count: workload.count)
         footprints = [Double](repeating: 0, count: workload.count)
         peaks = [Double](repeating: 0, count: workload.count)
@@ -263,9 +261,8 @@ public struct BlendServeScheduler: BatchScheduler {
     /// other groups' short outputs, which turns the most memory-heavy requests into apparently
     /// compute-heavy ones. One sample per group costs a handful of requests.
     private mutating func sampleEveryTopLevelGroup<G: RandomNumberGenerator>(using generator: inout G) {
-        for group in tree.children(of: PrefixTree.root) {
-            var members: [Int32] = []
-            tree.appendRequests(under: group, to: &members)
+        for range in groupRanges {
+            let members = dfsOrder[range]
             guard !members.contains(where: { inSample[Int($0)] }), let pick = members.randomElement(using: &generator) else { continue }
             inSample[Int(pick)] = true
         }
@@ -308,35 +305,43 @@ public struct BlendServeScheduler: BatchScheduler {
         return onBatcher { $0.finishStep(admissionBlocked: admissionBlocked, spanLimit: spanLimit) }
     }
 
-    /// Finds the top-level prefix groups as ranges of ``dfsOrder`` and counts their samples.
-    /// - Complexity: O(requests).
+    /// Lists every request in DFS order (``dfsOrder``) in one walk of the tree, a top-level
+    /// prefix group after another, recording each group's range and each request's group.
+    /// - Complexity: O(nodes).
     private mutating func indexGroups() {
-        groupOf = [Int32](repeating: -1, count: dfsOrder.count)
+        dfsOrder = []
+        dfsOrder.reserveCapacity(tree.requestCount)
+        if let request = tree.request(at: PrefixTree.root) { dfsOrder.append(Int32(request)) }
+        groupOf = [Int32](repeating: -1, count: tree.requestCount)
         groupRanges = []
-        groupSamplesLeft = []
-        var position = [Int](repeating: 0, count: dfsOrder.count)
-        for (at, request) in dfsOrder.enumerated() { position[Int(request)] = at }
-        var members: [Int32] = []
         for group in tree.children(of: PrefixTree.root) {
-            members.removeAll(keepingCapacity: true)
-            tree.appendRequests(under: group, to: &members)
-            guard let first = members.first else { continue }
-            let range = position[Int(first)] ..< position[Int(first)] + members.count
-            let index = Int32(groupRanges.count)
-            groupRanges.append(range)
-            var samples = 0
-            for request in dfsOrder[range] {
-                groupOf[Int(request)] = index
-                if inSample[Int(request)] { samples += 1 }
+            let start = dfsOrder.count
+            tree.appendRequests(under: group, to: &dfsOrder)
+            guard dfsOrder.count > start else { continue }
+            for request in dfsOrder[start...] { groupOf[Int(request)] = Int32(groupRanges.count) }
+            groupRanges.append(start ..< dfsOrder.count)
+        }
+    }
+
+    /// Counts each group's samples, marks the samples taken and sets up the warm-up fill and
+    /// ``untaken``.
+    /// - Complexity: O(requests).
+    private mutating func countGroupSamples() {
+        groupSamplesLeft = [Int](repeating: 0, count: groupRanges.count)
+        untaken = (0, 0, 0)
+        for request in dfsOrder {
+            if inSample[Int(request)] {
+                taken[Int(request)] = true
+                if groupOf[Int(request)] >= 0 { groupSamplesLeft[Int(groupOf[Int(request)])] += 1 }
+            } else {
+                untaken.requests += 1
+                untaken.promptTokens += batcher.workload.promptLength(Int(request))
             }
-            groupSamplesLeft.append(samples)
         }
         groupNext = groupRanges.map(\.lowerBound)
         finishedGroups = []
         finishedGroupCursor = 0
         openGroupCursor = 0
-        warmUpUntakenPrompt = 0
-        for request in dfsOrder where !inSample[Int(request)] { warmUpUntakenPrompt += batcher.workload.promptLength(Int(request)) }
     }
 
     /// The next request the warm-up fill may take: from a group whose samples have all finished,
@@ -382,7 +387,7 @@ public struct BlendServeScheduler: BatchScheduler {
     /// - Complexity: O(requests admitted + groups passed).
     private mutating func fillWarmUp(longestSample longest: Int) -> Int {
         let memorySeconds = stepMemorySeconds
-        let prefillSteps = warmUpUntakenPrompt / max(batcher.options.maxTokensPerStep, 1)
+        let prefillSteps = untakenPrefillSteps
         let open = longest > prefillSteps
         let untilOpen = open ? Int.max : prefillSteps - longest + 1
         while batcher.canAdmit, let (group, request) = nextFillRequest(open: open) {
@@ -390,8 +395,7 @@ public struct BlendServeScheduler: BatchScheduler {
             guard Double(batcher.kv.deviceBlocksInUse) < Self.warmUpFillShare * Double(batcher.capacity.deviceBlocks) else { return untilOpen }
             switch onBatcher({ $0.admit(request) }) {
             case .admitted, .rejected:
-                taken[Int(request)] = true
-                warmUpUntakenPrompt -= batcher.workload.promptLength(Int(request))
+                take(request)
                 groupNext[group] += 1
             case .noMemory, .noBudget:
                 return untilOpen
@@ -449,12 +453,8 @@ public struct BlendServeScheduler: BatchScheduler {
         budgets = nil
         balancesThisWorkload = aggregates.density[Int(PrefixTree.root)] < Self.balanceDensityLimit * memoryBoundDensity
         plannedOutputs = lengths
-        untaken = (0, 0, 0)
-        for request in taken.indices where !taken[request] {
-            untaken.requests += 1
-            untaken.promptTokens += batcher.workload.promptLength(request)
-            untaken.outputTokens += Int(lengths[request])
-        }
+        untaken.outputTokens = 0
+        for request in taken.indices where !taken[request] { untaken.outputTokens += Int(lengths[request]) }
         credit = [0, 0]
         stepsSinceCredit = 1
     }
@@ -636,14 +636,17 @@ public struct BlendServeScheduler: BatchScheduler {
         sidePeak[Side.right.rawValue] += peaks[index]
     }
 
-    /// Marks `request` taken by the scan (admitted or rejected).
+    /// Marks `request` taken by the fill or the scan (admitted or rejected).
     /// - Complexity: O(1).
     private mutating func take(_ request: Int32) {
         taken[Int(request)] = true
         untaken.requests -= 1
         untaken.promptTokens -= batcher.workload.promptLength(Int(request))
-        untaken.outputTokens -= Int(plannedOutputs[Int(request)])
+        if !plannedOutputs.isEmpty { untaken.outputTokens -= Int(plannedOutputs[Int(request)]) }
     }
+
+    /// Steps the prompts of the requests not taken yet would fill at the step's token budget.
+    private var untakenPrefillSteps: Int { untaken.promptTokens / max(batcher.options.maxTokensPerStep, 1) }
 
     /// Records that running `request` should finish `steps` engine steps from now.
     /// - Complexity: O(log admitted), amortised over the stale entries it drops.
@@ -665,7 +668,7 @@ public struct BlendServeScheduler: BatchScheduler {
     private mutating func decodesOutlastPrefill() -> Bool {
         while let top = decodeEnds.top, expectedEnds[Int(top.sequence)] != -top.key { decodeEnds.pop() }
         guard let top = decodeEnds.top else { return false }
-        let prefillSteps = untaken.promptTokens / max(batcher.options.maxTokensPerStep, 1)
+        let prefillSteps = untakenPrefillSteps
         let meanOutput = untaken.requests > 0 ? untaken.outputTokens / untaken.requests : 0
         return -top.key - stepsSeen > prefillSteps + meanOutput
     }
