@@ -13,6 +13,14 @@ final class SequenceBatcherStepLoadTests: XCTestCase {
         return SequenceBatcher(workload: workload, capacity: capacity)
     }
 
+    /// Finishes the step and feeds the batcher an outcome in which every listed sequence
+    /// generated `generated` tokens.
+    private func runStep(_ batcher: inout SequenceBatcher, generating generated: Int) throws {
+        let plan = try XCTUnwrap(batcher.finishStep(admissionBlocked: false))
+        batcher.observe(StepOutcome(steps: 1, seconds: 0.01,
+                                    sequences: plan.sequences.map { SequenceOutcome(request: $0.request, generated: generated) }))
+    }
+
     func testPrefillCountsTokensButNoDecodeReads() {
         var batcher = batcher()
         batcher.beginStep()
@@ -26,9 +34,7 @@ final class SequenceBatcherStepLoadTests: XCTestCase {
         var batcher = batcher()
         batcher.beginStep()
         _ = batcher.admit(0)
-        let plan = try XCTUnwrap(batcher.finishStep(admissionBlocked: false))
-        batcher.observe(StepOutcome(steps: 1, seconds: 0.01,
-                                    sequences: plan.sequences.map { SequenceOutcome(request: $0.request, generated: 1) }))
+        try runStep(&batcher, generating: 1)
         batcher.beginStep()
         // Request 0 now decodes its second token at position 40: it attends to 41 KV tokens.
         XCTAssertEqual(batcher.stepTokens, 1)
@@ -43,15 +49,11 @@ final class SequenceBatcherStepLoadTests: XCTestCase {
         batcher.beginStep(prefillLimit: 30)
         XCTAssertEqual(batcher.admit(0), .admitted(prefillTokens: 30), "the prompt is cut at the limit")
         XCTAssertEqual(batcher.admit(1), .noBudget, "nothing is left for a second prompt")
-        let plan = try XCTUnwrap(batcher.finishStep(admissionBlocked: false))
-        batcher.observe(StepOutcome(steps: 1, seconds: 0.01,
-                                    sequences: plan.sequences.map { SequenceOutcome(request: $0.request, generated: 0) }))
+        try runStep(&batcher, generating: 0)
         batcher.beginStep(prefillLimit: 10)
         XCTAssertEqual(batcher.stepTokens, 10, "the rest of the prompt continues under the next step's limit")
         XCTAssertEqual(batcher.prefillBudget, 0)
-        let second = try XCTUnwrap(batcher.finishStep(admissionBlocked: false))
-        batcher.observe(StepOutcome(steps: 1, seconds: 0.01,
-                                    sequences: second.sequences.map { SequenceOutcome(request: $0.request, generated: 1) }))
+        try runStep(&batcher, generating: 1)
         batcher.beginStep(prefillLimit: 0)
         XCTAssertEqual(batcher.stepTokens, 1, "a decode is not a prompt token: a zero limit still decodes")
         XCTAssertEqual(batcher.stepDecodeKVTokens, 41)
