@@ -11,6 +11,14 @@ struct Stopwatch {
         let now = clock.now
         let elapsed = now - start
         start = now
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        return elapsed.seconds
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, as a `Double`.
+    /// - Complexity: O(1).
+    package var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) * 1e-18
     }
 }

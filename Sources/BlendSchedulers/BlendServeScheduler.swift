@@ -214,6 +214,12 @@ public struct BlendServeScheduler: BatchScheduler {
     /// With ``measuresBatcherTime``, the batcher calls clocked: each one's two clock readings
     /// add about one reading's cost to the time outside ``batcherSeconds``.
     public private(set) var batcherCalls = 0
+    /// Wall seconds spent building the scan plan once the warm-up ends (estimating every
+    /// request's output, aggregating densities, sorting and splitting: the paper's
+    /// preprocessing, which it reports apart from its per-step tree operations), always
+    /// measured; part of the time of ``nextStep()`` and ``observe(_:)``. Usually one build per
+    /// run, two when the warm-up ends on provisional lengths.
+    public private(set) var planningSeconds = 0.0
 
     /// Creates the policy for an engine running `costModel`'s model on its hardware.
     /// - Complexity: O(1).
@@ -442,6 +448,11 @@ public struct BlendServeScheduler: BatchScheduler {
     /// Estimates output lengths from the sample, plans the scan order of the requests not yet
     /// taken and sets up the dual scanner (again, when the last provisional sample finishes).
     private mutating func startBlending() {
+        let start = ContinuousClock.now
+        defer {
+            let elapsed = ContinuousClock.now - start
+            planningSeconds += elapsed.seconds
+        }
         let lengths = estimator.estimates()
         let aggregates = TreeAggregates(tree: tree, outputLengths: lengths, costModel: costModel)
         let plan = ScanPlanner.plan(tree: &tree, aggregates: aggregates,
@@ -683,7 +694,7 @@ public struct BlendServeScheduler: BatchScheduler {
         let result = body(&batcher)
         let elapsed = ContinuousClock.now - start
         batcherCalls += 1
-        batcherSeconds += Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        batcherSeconds += elapsed.seconds
         return result
     }
 }

@@ -55,7 +55,7 @@ public enum ReaderBenchmark {
         guard let result, result.errors.isEmpty, result.workload.count == requests else {
             throw JSONLFileError(path: path, message: "benchmark trace did not read back whole")
         }
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let seconds = elapsed.seconds
         return Result(bytes: bytes, requests: requests, seconds: seconds)
     }
 }
