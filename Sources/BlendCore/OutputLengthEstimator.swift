@@ -7,9 +7,22 @@
 /// estimates of the rest, and a request that outlives its estimate gets a corrected one.
 public struct OutputLengthEstimator: Sendable {
     private let tree: PrefixTree
-    private var sampleSum: [Double]
-    private var sampleCount: [Int32]
-    private var known: [Int32]
+    /// Per node: the sum and count of the recorded lengths below it, and its parent (copied from
+    /// the tree), in one record so that a walk to the root reads one cache line per level.
+    private var nodes: [NodeSamples]
+    /// Per request: its recorded length (-1 when none) and its leaf, in one record.
+    private var requests: [RequestSample]
+
+    private struct NodeSamples: Sendable {
+        var sum = 0.0
+        var count: Int32 = 0
+        var parent: Int32
+    }
+
+    private struct RequestSample: Sendable {
+        var known: Int32 = -1
+        var leaf: Int32
+    }
     /// The estimate used when no request at all has been sampled.
     public let fallback: Int
 
@@ -18,9 +31,8 @@ public struct OutputLengthEstimator: Sendable {
     public init(tree: PrefixTree, fallback: Int) {
         self.tree = tree
         self.fallback = fallback
-        sampleSum = [Double](repeating: 0, count: tree.nodeCount)
-        sampleCount = [Int32](repeating: 0, count: tree.nodeCount)
-        known = [Int32](repeating: -1, count: tree.requestCount)
+        nodes = (0 ..< tree.nodeCount).map { NodeSamples(parent: tree.parent(of: Int32($0))) }
+        requests = (0 ..< tree.requestCount).map { RequestSample(leaf: tree.leaf(of: $0)) }
     }
 
     /// Chooses `ceil(fraction × requestCount)` distinct requests uniformly at random (at least one
@@ -40,36 +52,37 @@ public struct OutputLengthEstimator: Sendable {
     /// Recording the same request twice replaces its earlier length.
     /// - Complexity: O(depth of the request's leaf).
     public mutating func record(request: Int, length: Int) {
-        let previous = known[request]
-        known[request] = Int32(clamping: length)
-        var node = tree.leaf(of: request)
+        let previous = requests[request].known
+        requests[request].known = Int32(clamping: length)
+        var node = Int(requests[request].leaf)
         while node >= 0 {
             if previous >= 0 {
-                sampleSum[Int(node)] += Double(length) - Double(previous)
+                nodes[node].sum += Double(length) - Double(previous)
             } else {
-                sampleSum[Int(node)] += Double(length)
-                sampleCount[Int(node)] += 1
+                nodes[node].sum += Double(length)
+                nodes[node].count += 1
             }
-            node = tree.parent(of: node)
+            node = Int(nodes[node].parent)
         }
     }
 
     /// The recorded length of `request`, or `nil` when it has not been recorded.
     /// - Complexity: O(1).
     public func recordedLength(of request: Int) -> Int? {
-        known[request] >= 0 ? Int(known[request]) : nil
+        requests[request].known >= 0 ? Int(requests[request].known) : nil
     }
 
     /// The estimate for one request: its recorded length, else the mean of the nearest subtree
     /// around it with samples, else ``fallback``.
     /// - Complexity: O(depth of the request's leaf).
     public func estimate(_ request: Int) -> Int {
-        if known[request] >= 0 { return Int(known[request]) }
-        var node = tree.leaf(of: request)
+        let sample = requests[request]
+        if sample.known >= 0 { return Int(sample.known) }
+        var node = Int(sample.leaf)
         while node >= 0 {
-            let count = sampleCount[Int(node)]
-            if count > 0 { return Self.rounded(sampleSum[Int(node)] / Double(count)) }
-            node = tree.parent(of: node)
+            let samples = nodes[node]
+            if samples.count > 0 { return Self.rounded(samples.sum / Double(samples.count)) }
+            node = Int(samples.parent)
         }
         return fallback
     }
@@ -84,9 +97,10 @@ public struct OutputLengthEstimator: Sendable {
             let index = Int(node)
             let parent = tree.parent(of: node)
             let base = parent >= 0 ? inherited[Int(parent)] : Double(fallback)
-            inherited[index] = sampleCount[index] > 0 ? sampleSum[index] / Double(sampleCount[index]) : base
+            inherited[index] = nodes[index].count > 0 ? nodes[index].sum / Double(nodes[index].count) : base
             if let request = tree.request(at: node) {
-                result[request] = known[request] >= 0 ? known[request] : Int32(clamping: Self.rounded(inherited[index]))
+                let known = requests[request].known
+                result[request] = known >= 0 ? known : Int32(clamping: Self.rounded(inherited[index]))
             }
         }
         return result

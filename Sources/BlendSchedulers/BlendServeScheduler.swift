@@ -143,7 +143,6 @@ public struct BlendServeScheduler: BatchScheduler {
     /// in the order they did, and the position of the next request to try in each.
     private var dfsOrder: [Int32] = []
     private var groupRanges: [Range<Int>] = []
-    private var groupOf: [Int32] = []
     private var groupSamplesLeft: [Int] = []
     private var finishedGroups: [Int32] = []
     private var finishedGroupCursor = 0
@@ -151,15 +150,12 @@ public struct BlendServeScheduler: BatchScheduler {
     /// The next group to try among those with a sample still running, in DFS order.
     private var openGroupCursor = 0
     private var samplesRunning = 0
-    private var inSample: [Bool] = []
-    private var taken: [Bool] = []
+    /// Per request: what the policy tracks about it (``RequestState``), one record per request
+    /// so that admitting, relocating or finishing one reads a cache line or two.
+    private var state: [RequestState] = []
     private var provisional = false
     private var scanner: DualScanner?
     private var budgets: DualScanner.Budgets?
-    private var sides: [Int8] = []
-    private var footprints: [Double] = []
-    private var peaks: [Double] = []
-    private var estimates: [Int] = []
     private var sideUse = [0.0, 0.0]
     private var sidePeak = [0.0, 0.0]
     /// True until the first request of the memory-heavy side finishes: while the side ramps up
@@ -180,15 +176,13 @@ public struct BlendServeScheduler: BatchScheduler {
     private var balancesThisWorkload = true
     /// Engine steps observed so far.
     private var stepsSeen = 0
-    /// Per request admitted by the scan: the step by which it should finish (admission step plus
-    /// its estimate), kept in ``decodeEnds`` (negated, as a max-heap) while it runs.
-    private var expectedEnds: [Int] = []
+    /// The running requests' expected end steps (``RequestState/expectedEnd``), negated, as a
+    /// max-heap.
     private var decodeEnds = _EventHeap()
     /// The requests neither sampled nor taken by the fill or the scan: how many, their prompt
     /// tokens, and (once the scan is planned) their output lengths as estimated then
-    /// (``plannedOutputs``).
+    /// (``RequestState/plannedOutput``).
     private var untaken = (requests: 0, promptTokens: 0, outputTokens: 0)
-    private var plannedOutputs: [Int32] = []
     /// How far above the memory-bound line a workload's estimated density may lie and still
     /// get balanced steps. The 1% sample underestimates long outputs, so the estimated density
     /// runs high: 1.43 to 1.55 for Trace#1, whose steps read more than they compute (5,993 s of
@@ -240,24 +234,18 @@ public struct BlendServeScheduler: BatchScheduler {
         var generator = SeededGenerator(seed: options.seed)
         let chosen = OutputLengthEstimator.chooseSample(requestCount: workload.count, fraction: options.sampleFraction,
                                                         using: &generator)
-        inSample = [Bool](repeating: false, count: workload.count)
-        taken = [Bool](repeating: false, count: workload.count)
+        state = [RequestState](repeating: RequestState(), count: workload.count)
         if options.oracleOutputLengths {
             for request in 0 ..< workload.count {
                 estimator.record(request: request, length: workload.plannedOutputLength(request, fallback: options.fallbackOutputLength))
             }
         } else {
-            for request in chosen { inSample[request] = true }
+            for request in chosen { state[request].inSample = true }
         }
         indexGroups()
         if !options.oracleOutputLengths, options.sampleFraction > 0 { sampleEveryTopLevelGroup(using: &generator) }
-        sample = dfsOrder.filter { inSample[Int($0)] }
+        sample = dfsOrder.filter { state[Int($0)].inSample }
         countGroupSamples()
-        sides = [Int8](repeating: -1, count: workload.count)
-        footprints = [Double](repeating: 0, count: workload.count)
-        peaks = [Double](repeating: 0, count: workload.count)
-        estimates = [Int](repeating: 0, count: workload.count)
-        expectedEnds = [Int](repeating: -1, count: workload.count)
         if sample.isEmpty { startBlending() }
     }
 
@@ -269,8 +257,8 @@ public struct BlendServeScheduler: BatchScheduler {
     private mutating func sampleEveryTopLevelGroup<G: RandomNumberGenerator>(using generator: inout G) {
         for range in groupRanges {
             let members = dfsOrder[range]
-            guard !members.contains(where: { inSample[Int($0)] }), let pick = members.randomElement(using: &generator) else { continue }
-            inSample[Int(pick)] = true
+            guard !members.contains(where: { state[Int($0)].inSample }), let pick = members.randomElement(using: &generator) else { continue }
+            state[Int(pick)].inSample = true
         }
     }
 
@@ -318,13 +306,12 @@ public struct BlendServeScheduler: BatchScheduler {
         dfsOrder = []
         dfsOrder.reserveCapacity(tree.requestCount)
         if let request = tree.request(at: PrefixTree.root) { dfsOrder.append(Int32(request)) }
-        groupOf = [Int32](repeating: -1, count: tree.requestCount)
         groupRanges = []
         for group in tree.children(of: PrefixTree.root) {
             let start = dfsOrder.count
             tree.appendRequests(under: group, to: &dfsOrder)
             guard dfsOrder.count > start else { continue }
-            for request in dfsOrder[start...] { groupOf[Int(request)] = Int32(groupRanges.count) }
+            for request in dfsOrder[start...] { state[Int(request)].group = Int32(groupRanges.count) }
             groupRanges.append(start ..< dfsOrder.count)
         }
     }
@@ -336,9 +323,9 @@ public struct BlendServeScheduler: BatchScheduler {
         groupSamplesLeft = [Int](repeating: 0, count: groupRanges.count)
         untaken = (0, 0, 0)
         for request in dfsOrder {
-            if inSample[Int(request)] {
-                taken[Int(request)] = true
-                if groupOf[Int(request)] >= 0 { groupSamplesLeft[Int(groupOf[Int(request)])] += 1 }
+            if state[Int(request)].inSample {
+                state[Int(request)].taken = true
+                if state[Int(request)].group >= 0 { groupSamplesLeft[Int(state[Int(request)].group)] += 1 }
             } else {
                 untaken.requests += 1
                 untaken.promptTokens += batcher.workload.promptLength(Int(request))
@@ -371,7 +358,7 @@ public struct BlendServeScheduler: BatchScheduler {
                 }
             }
             let request = dfsOrder[groupNext[group]]
-            if taken[Int(request)] {
+            if state[Int(request)].taken {
                 groupNext[group] += 1
                 continue
             }
@@ -423,7 +410,7 @@ public struct BlendServeScheduler: BatchScheduler {
     /// - Complexity: O(running sequences).
     private func runningSampleTokens() -> (fewest: Int, most: Int) {
         var fewest = Int.max, most = 0
-        for request in batcher.running where inSample[Int(request)] {
+        for request in batcher.running where state[Int(request)].inSample {
             let tokens = batcher.generatedTokens(request)
             fewest = min(fewest, tokens)
             most = max(most, tokens)
@@ -436,7 +423,7 @@ public struct BlendServeScheduler: BatchScheduler {
     private mutating func warmUpIsLongEnough() -> Bool {
         guard samplesRunning > 0 else { return true }
         guard options.warmUpTokens > 0 else { return false }
-        let running = batcher.running.filter { inSample[Int($0)] && estimator.recordedLength(of: Int($0)) == nil }
+        let running = batcher.running.filter { state[Int($0)].inSample && estimator.recordedLength(of: Int($0)) == nil }
         guard running.allSatisfy({ batcher.generatedTokens($0) >= options.warmUpTokens }) else { return false }
         for request in running {
             estimator.record(request: Int(request), length: min(batcher.generatedTokens(request) * Self.provisionalFactor, batcher.capacity.maxContext))
@@ -463,9 +450,11 @@ public struct BlendServeScheduler: BatchScheduler {
                               rootDensity: aggregates.density[Int(PrefixTree.root)])
         budgets = nil
         balancesThisWorkload = aggregates.density[Int(PrefixTree.root)] < Self.balanceDensityLimit * memoryBoundDensity
-        plannedOutputs = lengths
         untaken.outputTokens = 0
-        for request in taken.indices where !taken[request] { untaken.outputTokens += Int(lengths[request]) }
+        for request in state.indices {
+            state[request].plannedOutput = lengths[request]
+            if !state[request].taken { untaken.outputTokens += Int(lengths[request]) }
+        }
         credit = [0, 0]
         stepsSinceCredit = 1
     }
@@ -498,7 +487,7 @@ public struct BlendServeScheduler: BatchScheduler {
             let rate = side == .left ? budget.left.prefillTokens : budget.right.prefillTokens
             guard limits[index] > 0 else { continue }
             admission: while batcher.canAdmit, let request = side == .left ? scanner.peekLeft() : scanner.peekRight() {
-                if taken[Int(request)] {
+                if state[Int(request)].taken {
                     _ = side == .left ? scanner.popLeft() : scanner.popRight()
                     continue
                 }
@@ -519,10 +508,10 @@ public struct BlendServeScheduler: BatchScheduler {
                     _ = side == .left ? scanner.popLeft() : scanner.popRight()
                     take(request)
                     expectEnd(request, afterSteps: estimate)
-                    sides[Int(request)] = Int8(index)
-                    footprints[Int(request)] = footprint
-                    peaks[Int(request)] = peak
-                    estimates[Int(request)] = estimate
+                    state[Int(request)].side = Int8(index)
+                    state[Int(request)].footprint = footprint
+                    state[Int(request)].peak = peak
+                    state[Int(request)].estimate = estimate
                     onBatcher { $0.notify(request, whenGenerated: estimate) }
                     sideUse[index] += footprint
                     sidePeak[index] += peak
@@ -573,7 +562,7 @@ public struct BlendServeScheduler: BatchScheduler {
     private mutating func denseEndStep(_ scanner: inout DualScanner) -> StepPlan? {
         var blocked = false
         admission: while batcher.canAdmit, let request = scanner.peekLeft() {
-            if !taken[Int(request)] {
+            if !state[Int(request)].taken {
                 switch onBatcher({ $0.admit(request) }) {
                 case .admitted, .rejected:
                     take(request)
@@ -600,11 +589,11 @@ public struct BlendServeScheduler: BatchScheduler {
         stepsSeen += max(outcome.steps, 1)
         for result in batcher.observed {
             let request = Int(result.request)
-            if result.finished, scanner != nil || inSample[request] {
+            if result.finished, scanner != nil || state[request].inSample {
                 estimator.record(request: request, length: batcher.generatedTokens(result.request))
-                if inSample[request] {
+                if state[request].inSample {
                     samplesRunning -= 1
-                    let group = Int(groupOf[request])
+                    let group = Int(state[request].group)
                     if group >= 0 {
                         groupSamplesLeft[group] -= 1
                         if groupSamplesLeft[group] == 0 { finishedGroups.append(Int32(group)) }
@@ -614,14 +603,15 @@ public struct BlendServeScheduler: BatchScheduler {
                         startBlending()
                     }
                 }
-                expectedEnds[request] = -1
-                if sides[request] >= 0 {
-                    if sides[request] == Int8(Side.right.rawValue) { rampingUp = false }
-                    sideUse[Int(sides[request])] -= footprints[request]
-                    sidePeak[Int(sides[request])] -= peaks[request]
-                    sides[request] = -1
+                state[request].expectedEnd = -1
+                let side = Int(state[request].side)
+                if side >= 0 {
+                    if side == Side.right.rawValue { rampingUp = false }
+                    sideUse[side] -= state[request].footprint
+                    sidePeak[side] -= state[request].peak
+                    state[request].side = -1
                 }
-            } else if sides[request] >= 0, batcher.generatedTokens(result.request) >= estimates[request] {
+            } else if state[request].side >= 0, batcher.generatedTokens(result.request) >= state[request].estimate {
                 relocate(result.request)
             }
         }
@@ -633,27 +623,30 @@ public struct BlendServeScheduler: BatchScheduler {
         let index = Int(request)
         let generated = batcher.generatedTokens(request)
         let limit = batcher.workload.maxNewTokens[index]
-        estimates[index] = OutputLengthEstimator.corrected(generated: generated, maxNewTokens: limit >= 0 ? Int(limit) : nil)
-        sideUse[Int(sides[index])] -= footprints[index]
-        sidePeak[Int(sides[index])] -= peaks[index]
+        let estimate = OutputLengthEstimator.corrected(generated: generated, maxNewTokens: limit >= 0 ? Int(limit) : nil)
         let prompt = Double(batcher.workload.promptLength(index))
-        footprints[index] = (prompt + Double(estimates[index]) / 2) * kvBytesPerToken
-        peaks[index] = (prompt + Double(estimates[index])) * kvBytesPerToken
-        sides[index] = Int8(Side.right.rawValue)
-        let estimate = estimates[index]
+        let footprint = (prompt + Double(estimate) / 2) * kvBytesPerToken
+        let peak = (prompt + Double(estimate)) * kvBytesPerToken
+        let side = Int(state[index].side)
+        sideUse[side] -= state[index].footprint
+        sidePeak[side] -= state[index].peak
+        state[index].estimate = estimate
+        state[index].footprint = footprint
+        state[index].peak = peak
+        state[index].side = Int8(Side.right.rawValue)
         onBatcher { $0.notify(request, whenGenerated: estimate) }
-        expectEnd(request, afterSteps: estimates[index] - generated)
-        sideUse[Side.right.rawValue] += footprints[index]
-        sidePeak[Side.right.rawValue] += peaks[index]
+        expectEnd(request, afterSteps: estimate - generated)
+        sideUse[Side.right.rawValue] += footprint
+        sidePeak[Side.right.rawValue] += peak
     }
 
     /// Marks `request` taken by the fill or the scan (admitted or rejected).
     /// - Complexity: O(1).
     private mutating func take(_ request: Int32) {
-        taken[Int(request)] = true
+        state[Int(request)].taken = true
         untaken.requests -= 1
         untaken.promptTokens -= batcher.workload.promptLength(Int(request))
-        if !plannedOutputs.isEmpty { untaken.outputTokens -= Int(plannedOutputs[Int(request)]) }
+        if plan != nil { untaken.outputTokens -= Int(state[Int(request)].plannedOutput) }
     }
 
     /// Steps the prompts of the requests not taken yet would fill at the step's token budget.
@@ -662,10 +655,11 @@ public struct BlendServeScheduler: BatchScheduler {
     /// Records that running `request` should finish `steps` engine steps from now.
     /// - Complexity: O(log admitted), amortised over the stale entries it drops.
     private mutating func expectEnd(_ request: Int32, afterSteps steps: Int) {
-        expectedEnds[Int(request)] = stepsSeen + max(steps, 1)
-        decodeEnds.push(-expectedEnds[Int(request)], request)
+        let end = stepsSeen + max(steps, 1)
+        state[Int(request)].expectedEnd = end
+        decodeEnds.push(-end, request)
         if decodeEnds.count > 2 * batcher.running.count + 1024 {
-            decodeEnds.compact { [expectedEnds] key, request in expectedEnds[Int(request)] == -key }
+            decodeEnds.compact { [state] key, request in state[Int(request)].expectedEnd == -key }
         }
     }
 
@@ -677,7 +671,7 @@ public struct BlendServeScheduler: BatchScheduler {
     /// path, and deferring their prompts only delays the end.
     /// - Complexity: O(1) amortised.
     private mutating func decodesOutlastPrefill() -> Bool {
-        while let top = decodeEnds.top, expectedEnds[Int(top.sequence)] != -top.key { decodeEnds.pop() }
+        while let top = decodeEnds.top, state[Int(top.sequence)].expectedEnd != -top.key { decodeEnds.pop() }
         guard let top = decodeEnds.top else { return false }
         let prefillSteps = untakenPrefillSteps
         let meanOutput = untaken.requests > 0 ? untaken.outputTokens / untaken.requests : 0
