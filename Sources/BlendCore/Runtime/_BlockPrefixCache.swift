@@ -2,8 +2,8 @@
 ///
 /// A block's key is `key(parent key, the block's tokens)`, where the parent key is the key of
 /// the block before it in the sequence (``rootKey`` for the first block), so a key stands for
-/// the whole token prefix that ends with the block. A dictionary maps each key to the one device
-/// block cached under it. Per block, in flat arrays indexed by block id, the cache keeps its key,
+/// the whole token prefix that ends with the block. A ``BlockKeyTable`` maps each key to the one
+/// device block cached under it. Per block, in flat arrays indexed by block id, the cache keeps its key,
 /// its parent key and a copy of its tokens; a lookup succeeds only when the stored tokens and
 /// parent key equal the query's, so two blocks whose keys collide can never be confused.
 /// (Two different whole prefixes with equal 64-bit keys could still be, with a probability of
@@ -14,7 +14,7 @@ struct BlockPrefixCache: Sendable, Equatable {
 
     /// Tokens per block.
     let blockSize: Int
-    private var blocksByKey: [UInt64: Int32] = [:]
+    private var blocksByKey: BlockKeyTable
     private var keys: [UInt64]
     private var parentKeys: [UInt64]
     private var cached: [Bool]
@@ -25,6 +25,7 @@ struct BlockPrefixCache: Sendable, Equatable {
     /// - Complexity: O(blocks × blockSize).
     init(blocks: Int, blockSize: Int) {
         self.blockSize = blockSize
+        blocksByKey = BlockKeyTable(capacity: blocks)
         keys = Array(repeating: 0, count: blocks)
         parentKeys = Array(repeating: 0, count: blocks)
         cached = Array(repeating: false, count: blocks)
@@ -67,10 +68,7 @@ struct BlockPrefixCache: Sendable, Equatable {
     /// - Complexity: O(blockSize) expected; one hash lookup when `key` is new.
     mutating func insertIfAbsent(_ block: Int32, key: UInt64, parentKey: UInt64, tokens blockTokens: some Collection<Int32>) {
         assert(!cached[Int(block)])
-        if let existing = blocksByKey.updateValue(block, forKey: key) {
-            blocksByKey[key] = existing
-            return
-        }
+        if blocksByKey.insertIfAbsent(block, forKey: key) != nil { return }
         keys[Int(block)] = key
         parentKeys[Int(block)] = parentKey
         cached[Int(block)] = true
@@ -82,7 +80,7 @@ struct BlockPrefixCache: Sendable, Equatable {
     /// - Complexity: O(1) expected.
     mutating func remove(_ block: Int32) {
         assert(cached[Int(block)])
-        blocksByKey[keys[Int(block)]] = nil
+        blocksByKey.removeValue(forKey: keys[Int(block)])
         cached[Int(block)] = false
     }
 
@@ -101,6 +99,6 @@ struct BlockPrefixCache: Sendable, Equatable {
                 "cached block \(block)'s key is not the hash of its parent key and tokens")
             precondition(stored.allSatisfy { $0 >= 0 }, "cached block \(block) holds a negative token")
         }
-        precondition(cachedBlocks == blocksByKey.count, "the key dictionary names uncached blocks")
+        precondition(cachedBlocks == blocksByKey.count, "the key table names uncached blocks")
     }
 }
