@@ -16,15 +16,13 @@ extension SequenceBatcher {
     /// in admission order.
     mutating func takeDueEvents() {
         touched.removeAll(keepingCapacity: true)
-        let limit = (stepsRun + 1) << 32
         var sorted = true, lastTicket = -1
-        while let top = dueEvents.top, top.key < limit {
-            dueEvents.pop()
-            let index = Int(top.sequence)
-            guard state[index].decoding, state[index].dueAt == top.key else { continue }
+        dueEvents.takeDue(through: stepsRun) { key, sequence in
+            let index = Int(sequence)
+            guard state[index].decoding, state[index].dueAt == key else { return }
             state[index].dueAt = .max
-            touched.append(top.sequence)
-            let ticket = top.key & 0xFFFF_FFFF
+            touched.append(sequence)
+            let ticket = key & 0xFFFF_FFFF
             if ticket < lastTicket { sorted = false }
             lastTicket = ticket
         }
@@ -151,7 +149,7 @@ extension SequenceBatcher {
     /// Drops stale heap entries once they outnumber the live ones.
     mutating func compactEvents() {
         let limit = 2 * decodingCount + 1024
-        if dueEvents.count > limit {
+        if dueEvents.countOutsideRing > limit {
             dueEvents.compact { [state] key, request in state[Int(request)].decoding && state[Int(request)].dueAt == key }
         }
         if spanEvents.count > limit {

@@ -117,8 +117,9 @@ public struct SequenceBatcher: Sendable {
     var pending: [Int32] = []
     /// Steps at which decoding sequences need a block or a commit, keyed `step << 32 | ticket` so
     /// that the sequences due at one step come out in admission order
-    /// (``SequenceState/dueAt`` is each one's current key).
-    var dueEvents = _EventHeap()
+    /// (``SequenceState/dueAt`` is each one's current key); a decoding sequence is due within a
+    /// block's worth of steps, which sizes the ring of per-step buckets.
+    var dueEvents: DueSteps
     /// Steps at which decoding sequences need a block or run out of tokens (the span limit).
     var spanEvents = _EventHeap()
     /// Steps at which decoding sequences reach their ``notify(_:whenGenerated:)`` count.
@@ -164,6 +165,7 @@ public struct SequenceBatcher: Sendable {
         }
         self.options = options
         kv = KVBlockManager(capacity: capacity, prefixCaching: options.prefixCaching)
+        dueEvents = DueSteps(window: 2 * capacity.blockSize + 2)
         running = RunningOrder(requests: workload.count)
         isIncremental = options.incrementalPlans && capacity.supportsIncrementalPlans
         outputs = [[Int32]](repeating: [], count: workload.count)
