@@ -22,12 +22,14 @@ extension SimulatedGPU {
         var steps = plan.steps
         var finishes: [(step: Int, reason: FinishReason)] = []
         finishes.reserveCapacity(sequences.count)
-        for sequence in sequences {
-            try validate(sequence, steps: plan.steps)
-            batch.remove(sequence.request)
-            load.add(start: sequence.start, count: sequence.count, samples: sequence.samples, chunkTokens: chunk)
-            if sequence.samples {
-                let finish = try finishStep(sequence)
+        // By index: iterating the entries by value would copy each one's two arrays.
+        for index in sequences.indices {
+            try validate(sequences[index], steps: plan.steps)
+            batch.remove(sequences[index].request)
+            load.add(start: sequences[index].start, count: sequences[index].count, samples: sequences[index].samples,
+                     chunkTokens: chunk)
+            if sequences[index].samples {
+                let finish = try finishStep(sequences[index])
                 if finish.step < steps { steps = finish.step }
                 finishes.append(finish)
             } else {
@@ -52,18 +54,19 @@ extension SimulatedGPU {
 
         var outcomes: [SequenceOutcome] = []
         outcomes.reserveCapacity(sequences.count)
-        for (sequence, finish) in zip(sequences, finishes) {
-            guard sequence.samples else {
-                outcomes.append(SequenceOutcome(request: sequence.request, generated: 0))
+        for (index, finish) in finishes.enumerated() {
+            let request = sequences[index].request
+            guard sequences[index].samples else {
+                outcomes.append(SequenceOutcome(request: request, generated: 0))
                 continue
             }
-            outcomes.append(SequenceOutcome(request: sequence.request, generated: steps,
+            outcomes.append(SequenceOutcome(request: request, generated: steps,
                                             finish: finish.step == steps ? finish.reason : nil))
         }
         let cost = steps == 1
             ? costModel.stepCost(load)
             : costModel.spanCost(first: load, steps: steps) { counts in
-                for sequence in sequences { counts[(sequence.start + 1) % counts.count] += 1 }
+                for index in sequences.indices { counts[(sequences[index].start + 1) % counts.count] += 1 }
                 batch.addResidues(at: now, to: counts)
             }
         if implicit > 0 {
@@ -73,8 +76,8 @@ extension SimulatedGPU {
             }
         }
         batch.stepsRun = now + steps
-        for (sequence, finish) in zip(sequences, finishes) where sequence.samples && finish.step > steps {
-            batch.insert(sequence.request, base: sequence.end - 1 - now, finishAt: now + finish.step,
+        for (index, finish) in finishes.enumerated() where sequences[index].samples && finish.step > steps {
+            batch.insert(sequences[index].request, base: sequences[index].end - 1 - now, finishAt: now + finish.step,
                          stop: finish.reason == .stop)
         }
         return StepOutcome(steps: steps, seconds: transfers + max(cost.seconds, prefetches), computeSeconds: cost.computeSeconds,

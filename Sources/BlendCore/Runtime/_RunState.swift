@@ -93,8 +93,9 @@ struct RunState {
             seenMark[Int(request)] = plans
         }
         var listedActive = 0
-        for sequence in plan.sequences {
-            let request = sequence.request
+        // By index: iterating the entries by value would copy each one's two arrays.
+        for position in plan.sequences.indices {
+            let request = plan.sequences[position].request
             guard isOpen(request) else {
                 throw RunnerViolation(message: "plan schedules request \(request), which is not waiting or running")
             }
@@ -103,13 +104,15 @@ struct RunState {
             }
             seenMark[Int(request)] = plans
             if plan.isIncremental, active[Int(request)] { listedActive += 1 }
-            guard sequence.count >= 1, sequence.start >= 0, sequence.tokens.count == sequence.count else {
-                throw RunnerViolation(message: "request \(request): bad span start \(sequence.start) count \(sequence.count) with \(sequence.tokens.count) tokens")
+            let start = plan.sequences[position].start, count = plan.sequences[position].count
+            let tokens = plan.sequences[position].tokens.count
+            guard count >= 1, start >= 0, tokens == count else {
+                throw RunnerViolation(message: "request \(request): bad span start \(start) count \(count) with \(tokens) tokens")
             }
-            guard sequence.end <= workload.promptLength(Int(request)) + generated[Int(request)] + lag(Int(request)) else {
-                throw RunnerViolation(message: "request \(request): span ends at \(sequence.end), past its known tokens")
+            guard start + count <= workload.promptLength(Int(request)) + generated[Int(request)] + lag(Int(request)) else {
+                throw RunnerViolation(message: "request \(request): span ends at \(start + count), past its known tokens")
             }
-            if plan.steps > 1, sequence.count != 1 || !sequence.samples {
+            if plan.steps > 1, count != 1 || !plan.sequences[position].samples {
                 throw RunnerViolation(message: "multi-step plan with request \(request) not decoding")
             }
         }
@@ -136,9 +139,11 @@ struct RunState {
         if !plan.isIncremental, activeCount > 0 {
             for index in active.indices { deactivate(index) }
         }
-        for sequence in plan.sequences { deactivate(Int(sequence.request)) }
+        for position in plan.sequences.indices { deactivate(Int(plan.sequences[position].request)) }
         engineSteps += outcome.steps
-        for (sequence, result) in zip(plan.sequences, outcome.sequences) {
+        for position in plan.sequences.indices {
+            let sequence = ListedSequence(plan.sequences[position])
+            let result = outcome.sequences[position]
             let index = Int(sequence.request)
             guard result.request == sequence.request else {
                 throw RunnerViolation(message: "engine answered for request \(result.request) in place of \(sequence.request)")
@@ -249,5 +254,19 @@ struct RunState {
             timeToFirstToken: Distribution(results.compactMap { status[$0.request] == .finished ? $0.timeToFirstToken : nil }),
             timePerOutputToken: Distribution(results.compactMap { status[$0.request] == .finished ? $0.timePerOutputToken : nil }),
             preemptions: preemptions, timeline: timeline)
+    }
+}
+
+/// The fields of a plan entry ``RunState/apply(_:_:)`` reads, copied without the entry's token
+/// and block arrays.
+private struct ListedSequence {
+    let request: Int32, start: Int, end: Int, samples: Bool, resetsBlockTable: Bool
+
+    init(_ entry: ScheduledSequence) {
+        request = entry.request
+        start = entry.start
+        end = entry.end
+        samples = entry.samples
+        resetsBlockTable = entry.resetsBlockTable
     }
 }
