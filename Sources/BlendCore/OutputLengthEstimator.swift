@@ -10,7 +10,9 @@ public struct OutputLengthEstimator: Sendable {
     /// Per node: the sum and count of the recorded lengths below it, and its parent (copied from
     /// the tree), in one record so that a walk to the root reads one cache line per level.
     private var nodes: [NodeSamples]
-    /// Per request: its recorded length (-1 when none) and its leaf, in one record.
+    /// Per request: its recorded length (-1 when none) and the node where its prompt ends (its
+    /// leaf's parent), in one record. A request's leaf holds only that request, so no other
+    /// estimate reads the leaf's samples, and walks start one level up.
     private var requests: [RequestSample]
 
     private struct NodeSamples: Sendable {
@@ -21,7 +23,7 @@ public struct OutputLengthEstimator: Sendable {
 
     private struct RequestSample: Sendable {
         var known: Int32 = -1
-        var leaf: Int32
+        var promptEnd: Int32
     }
     /// The estimate used when no request at all has been sampled.
     public let fallback: Int
@@ -32,7 +34,7 @@ public struct OutputLengthEstimator: Sendable {
         self.tree = tree
         self.fallback = fallback
         nodes = (0 ..< tree.nodeCount).map { NodeSamples(parent: tree.parent(of: Int32($0))) }
-        requests = (0 ..< tree.requestCount).map { RequestSample(leaf: tree.leaf(of: $0)) }
+        requests = (0 ..< tree.requestCount).map { RequestSample(promptEnd: tree.parent(of: tree.leaf(of: $0))) }
     }
 
     /// Chooses `ceil(fraction × requestCount)` distinct requests uniformly at random (at least one
@@ -54,7 +56,7 @@ public struct OutputLengthEstimator: Sendable {
     public mutating func record(request: Int, length: Int) {
         let previous = requests[request].known
         requests[request].known = Int32(clamping: length)
-        var node = Int(requests[request].leaf)
+        var node = Int(requests[request].promptEnd)
         while node >= 0 {
             if previous >= 0 {
                 nodes[node].sum += Double(length) - Double(previous)
@@ -78,7 +80,7 @@ public struct OutputLengthEstimator: Sendable {
     public func estimate(_ request: Int) -> Int {
         let sample = requests[request]
         if sample.known >= 0 { return Int(sample.known) }
-        var node = Int(sample.leaf)
+        var node = Int(sample.promptEnd)
         while node >= 0 {
             let samples = nodes[node]
             if samples.count > 0 { return Self.rounded(samples.sum / Double(samples.count)) }
