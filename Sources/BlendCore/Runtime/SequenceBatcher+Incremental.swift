@@ -165,15 +165,24 @@ extension SequenceBatcher {
     /// order.
     mutating func observeImplicit(_ outcome: StepOutcome, from listed: Int, finished: inout [Int32]) {
         let reported = observed.count
-        for result in outcome.sequences[listed...] {
-            let index = Int(result.request)
-            if !result.tokens.isEmpty {
+        // By index: iterating the results by value would copy each one's token array.
+        for position in listed ..< outcome.sequences.count {
+            let request = outcome.sequences[position].request
+            let index = Int(request)
+            if !outcome.sequences[position].tokens.isEmpty {
                 sync(index)
-                outputs[index].append(contentsOf: result.tokens)
+                outputs[index].append(contentsOf: outcome.sequences[position].tokens)
             }
-            if result.finish != nil { finished.append(result.request) }
-            if result.finish != nil || generatedTokens(result.request) >= state[index].watchCount {
-                observed.append(ObservedSequence(request: result.request, finished: result.finish != nil))
+            let finishes = outcome.sequences[position].finish != nil
+            if finishes {
+                finished.append(request)
+                // It leaves the batch: no notification is due any more.
+                state[index].watchAt = .max
+            }
+            if finishes || generatedTokens(request) >= state[index].watchCount {
+                observed.append(ObservedSequence(request: request, finished: finishes))
+                // Reported now: a notification due at this step moves to the next one.
+                if !finishes, state[index].watchAt <= stepsRun { scheduleWatch(request) }
             }
         }
         while let top = watchEvents.top, top.key <= stepsRun {
@@ -181,9 +190,7 @@ extension SequenceBatcher {
             let index = Int(top.sequence)
             guard state[index].decoding, state[index].watchAt == top.key else { continue }
             state[index].watchAt = .max
-            if !observed.contains(where: { $0.request == top.sequence }) {
-                observed.append(ObservedSequence(request: top.sequence, finished: false))
-            }
+            observed.append(ObservedSequence(request: top.sequence, finished: false))
             scheduleWatch(top.sequence)
         }
         guard observed.count > reported else { return }
