@@ -142,7 +142,7 @@ extension SequenceBatcher {
         let at = stepsRun + max(1, state[index].watchCount - state[index].generated - lag(index))
         if state[index].watchAt != at {
             state[index].watchAt = at
-            watchEvents.push(at, request)
+            watchEvents.push(at << 32, request)
         }
     }
 
@@ -155,8 +155,8 @@ extension SequenceBatcher {
         if spanEvents.count > limit {
             spanEvents.compact { [state] key, request in state[Int(request)].decoding && state[Int(request)].spanEndAt == key }
         }
-        if watchEvents.count > limit {
-            watchEvents.compact { [state] key, request in state[Int(request)].decoding && state[Int(request)].watchAt == key }
+        if watchEvents.countOutsideRing > limit {
+            watchEvents.compact { [state] key, request in state[Int(request)].decoding && state[Int(request)].watchAt == key >> 32 }
         }
     }
 
@@ -185,13 +185,14 @@ extension SequenceBatcher {
                 if !finishes, state[index].watchAt <= stepsRun { scheduleWatch(request) }
             }
         }
-        while let top = watchEvents.top, top.key <= stepsRun {
-            watchEvents.pop()
-            let index = Int(top.sequence)
-            guard state[index].decoding, state[index].watchAt == top.key else { continue }
+        var due: [(at: Int, sequence: Int32)] = []
+        watchEvents.takeDue(through: stepsRun) { key, sequence in due.append((key >> 32, sequence)) }
+        for (at, sequence) in due {
+            let index = Int(sequence)
+            guard state[index].decoding, state[index].watchAt == at else { continue }
             state[index].watchAt = .max
-            observed.append(ObservedSequence(request: top.sequence, finished: false))
-            scheduleWatch(top.sequence)
+            observed.append(ObservedSequence(request: sequence, finished: false))
+            scheduleWatch(sequence)
         }
         guard observed.count > reported else { return }
         let tickets = running.tickets

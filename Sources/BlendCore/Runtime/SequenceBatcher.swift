@@ -123,7 +123,10 @@ public struct SequenceBatcher: Sendable {
     /// Steps at which decoding sequences need a block or run out of tokens (the span limit).
     var spanEvents = _EventHeap()
     /// Steps at which decoding sequences reach their ``notify(_:whenGenerated:)`` count.
-    var watchEvents = _EventHeap()
+    var watchEvents = DueSteps(window: SequenceBatcher.watchWindow)
+    /// Steps ahead within which ``watchEvents`` keeps notifications in its ring (typical output
+    /// lengths); later ones wait in its heap.
+    static let watchWindow = 1024
     /// Decoding sequences of this step touched because an event was due.
     var touched: [Int32] = []
     var removals: [Int32] = []

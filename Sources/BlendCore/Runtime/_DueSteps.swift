@@ -1,13 +1,14 @@
-/// The steps at which decoding sequences next need the batcher (a KV block, a prefix-cache
-/// commit), as entries `(key, sequence)` with `key = step << 32 | ticket`, with lazy deletion
-/// like ``_EventHeap``.
+/// The steps at which decoding sequences next need the batcher, as entries `(key, sequence)`
+/// with `key = step << 32 | tag`, with lazy deletion like ``_EventHeap``: the steps at which they
+/// need a KV block or a prefix-cache commit (tag: the admission ticket), and those at which they
+/// reach a notified count (tag 0).
 ///
-/// Nearly every entry is due within a block's worth of steps, so entries due within `window`
-/// steps of the last take sit in a ring of per-step buckets: a push appends to one bucket, and
-/// taking the due entries empties the buckets of the steps passed, with no sift through a heap of
-/// thousands of entries. Entries due later wait in an ``_EventHeap``; entries due at or before the
-/// last take (possible only for a commit of tokens the engine reported late) wait in a list that
-/// the next take empties.
+/// Most entries fall due within the window the owner sizes (a block's worth of steps, an output's
+/// length), so entries due within `window` steps of the last take sit in a ring of per-step
+/// buckets: a push appends to one bucket, and taking the due entries empties the buckets of the
+/// steps passed, with no sift through a heap of thousands of entries. Entries due later wait in an
+/// ``_EventHeap``; entries due at or before the last take (a commit of tokens the engine reported
+/// late) wait in a list that the next take empties.
 struct DueSteps: Sendable {
     private struct Entry: Sendable {
         var key: Int
