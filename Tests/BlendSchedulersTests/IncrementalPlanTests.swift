@@ -129,6 +129,73 @@ final class IncrementalPlanTests: XCTestCase {
         XCTAssertEqual(a.iterationTime.p99, b.iterationTime.p99, context)
     }
 
+    /// Admits in input order and asks to hear of each request at a count of its own, again a few
+    /// tokens later for some of those it hears of; logs what every outcome reports.
+    private struct WatchingScheduler: BatchScheduler {
+        let name = "watching"
+        private var batcher: SequenceBatcher!
+        private var next: Int32 = 0
+        private(set) var log: [[SequenceBatcher.ObservedSequence]] = []
+
+        mutating func prepare(workload: Workload, capacity: EngineCapacity) throws {
+            batcher = SequenceBatcher(workload: workload, capacity: capacity)
+        }
+
+        mutating func nextStep() -> StepPlan? {
+            batcher.beginStep()
+            var blocked = false
+            admission: while batcher.canAdmit, Int(next) < batcher.workload.count {
+                switch batcher.admit(next) {
+                case .admitted:
+                    batcher.notify(next, whenGenerated: 1 + Int(next) % 37)
+                    next += 1
+                case .rejected:
+                    next += 1
+                case .noMemory:
+                    blocked = true
+                    break admission
+                case .noBudget:
+                    break admission
+                }
+            }
+            return batcher.finishStep(admissionBlocked: blocked || Int(next) == batcher.workload.count)
+        }
+
+        mutating func observe(_ outcome: StepOutcome) {
+            batcher.observe(outcome)
+            log.append(batcher.observed)
+            for seen in batcher.observed where !seen.finished && seen.request % 3 == 0 {
+                batcher.notify(seen.request, whenGenerated: batcher.generatedTokens(seen.request) + 5)
+            }
+        }
+    }
+
+    /// `SequenceBatcher.notify(_:whenGenerated:)` reports the same sequences after every outcome
+    /// with incremental plans as with full plans, each at most once per outcome.
+    func testNotificationsReportAsWithFullPlans() async throws {
+        let workload = workload(seed: 13, requests: 500)
+        var tight = SimulationOptions(mode: .overlapped, attention: .ideal)
+        tight.deviceBlocks = 260
+        var logs: [[[SequenceBatcher.ObservedSequence]]] = []
+        for incremental in [false, true] {
+            let gpu = SimulatedGPU(workload: workload, model: .llama31_8B, hardware: .a100_80GB, options: tight)
+            var runner = OfflineRunner(scheduler: WatchingScheduler(), engine: ForwardingEngine(gpu, incremental: incremental),
+                                       workload: workload)
+            let result = await runner.run()
+            XCTAssertNil(result.failure)
+            XCTAssertGreaterThan(result.report.preemptions, 0)
+            for reported in runner.scheduler.log {
+                XCTAssertEqual(Set(reported.map(\.request)).count, reported.count, "a sequence reported twice in one outcome")
+            }
+            logs.append(runner.scheduler.log)
+        }
+        XCTAssertGreaterThan(logs[0].joined().filter { !$0.finished }.count, 1000)
+        XCTAssertEqual(logs[0].count, logs[1].count)
+        if let step = logs[0].indices.first(where: { logs[0][$0] != logs[1][$0] }) {
+            XCTFail("outcome \(step): full plans report \(logs[0][step]), incremental plans \(logs[1][step])")
+        }
+    }
+
     /// Few KV blocks (preemptions), a small token budget (steps that walk the whole batch) and
     /// the three attention kernels (the simulator's aggregates for each).
     func testPoliciesScheduleIdenticallyWithIncrementalPlans() async throws {

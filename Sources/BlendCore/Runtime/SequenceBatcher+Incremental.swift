@@ -174,15 +174,9 @@ extension SequenceBatcher {
                 outputs[index].append(contentsOf: outcome.sequences[position].tokens)
             }
             let finishes = outcome.sequences[position].finish != nil
-            if finishes {
-                finished.append(request)
-                // It leaves the batch: no notification is due any more.
-                state[index].watchAt = .max
-            }
+            if finishes { finished.append(request) }
             if finishes || generatedTokens(request) >= state[index].watchCount {
-                observed.append(ObservedSequence(request: request, finished: finishes))
-                // Reported now: a notification due at this step moves to the next one.
-                if !finishes, state[index].watchAt <= stepsRun { scheduleWatch(request) }
+                report(request, finished: finishes)
             }
         }
         var due: [(at: Int, sequence: Int32)] = []
@@ -211,6 +205,20 @@ extension SequenceBatcher {
             }
         }
         observed = merged
+    }
+
+    /// Adds `request` to ``observed`` and settles its notification, so that the notifications
+    /// due at this step report only the sequences not reported yet: a finishing sequence needs
+    /// none any more, and one due at this step moves to the next (as if reported by it).
+    /// - Complexity: O(1) amortised.
+    mutating func report(_ request: Int32, finished: Bool) {
+        observed.append(ObservedSequence(request: request, finished: finished))
+        let index = Int(request)
+        if finished {
+            state[index].watchAt = .max
+        } else if state[index].decoding, state[index].watchAt <= stepsRun {
+            scheduleWatch(request)
+        }
     }
 
     /// Sorts `requests` by admission ticket.

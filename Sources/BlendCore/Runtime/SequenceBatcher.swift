@@ -576,7 +576,7 @@ public struct SequenceBatcher: Sendable {
                 scheduleWatch(request)
             }
             if finishes || state[index].generated >= state[index].watchCount {
-                observed.append(ObservedSequence(request: request, finished: finishes))
+                report(request, finished: finishes)
             }
         }
         // Tables are released in admission order, as a full plan lists them: the order decides
