@@ -518,7 +518,6 @@ public struct SequenceBatcher: Sendable {
                         deviceBlocksInUse: kv.deviceBlocksInUse, isIncremental: isIncremental, removals: removals)
     }
 
-    /// The longest span every decoding sequence can take with the blocks available.
     /// The longest span the decoding sequences can take in the blocks they already hold: it ends
     /// where the first of them needs a new block, which is also where a step-by-step run would
     /// allocate one, so spans change no decision (memory only shrinks at block boundaries and
