@@ -23,7 +23,8 @@ enum BenchCommand {
                    preparation apart: on Trace#1 (--requests), and on --requests / 4 short
                    chat turns that keep thousands of sequences in each step; each runs
                    twice, the second time clocking the shared batcher to report
-                   BlendServe's own decisions apart (not part of all: it simulates both
+                   BlendServe's own decisions apart, and reports the scan plan's build
+                   after the warm-up apart too (not part of all: it simulates both
                    workloads twice)
       cpu          the CPU engine on a real model: prompt processing (512 tokens), single-stream
                    decode (128 tokens), and a batch job of --requests chat requests (default 256)
