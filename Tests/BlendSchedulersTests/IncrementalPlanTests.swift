@@ -146,17 +146,12 @@ final class IncrementalPlanTests: XCTestCase {
             var blocked = false
             admission: while batcher.canAdmit, Int(next) < batcher.workload.count {
                 switch batcher.admit(next) {
-                case .admitted:
-                    batcher.notify(next, whenGenerated: 1 + Int(next) % 37)
-                    next += 1
-                case .rejected:
-                    next += 1
-                case .noMemory:
-                    blocked = true
-                    break admission
-                case .noBudget:
-                    break admission
+                case .noMemory: blocked = true; break admission
+                case .noBudget: break admission
+                case .admitted: batcher.notify(next, whenGenerated: 1 + Int(next) % 37)
+                case .rejected: break
                 }
+                next += 1
             }
             return batcher.finishStep(admissionBlocked: blocked || Int(next) == batcher.workload.count)
         }
