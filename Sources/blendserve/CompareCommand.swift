@@ -90,13 +90,17 @@ enum CompareCommand {
                                             labelled: true, to: timelinePath)
         }
         let weightAware = job.weightAwareOptimalSeconds
+        /// `T_o+W / makespan`, `nil` for a run that ran nothing (as ``RunReport/fractionOfOptimal``).
+        func ofWeightAware(_ report: RunReport) -> Double? {
+            report.makespanSeconds > 0 ? weightAware / report.makespanSeconds : nil
+        }
         if options.flag("json") {
             try Output.json(zip(runs, ratios).map { run, ratio -> [String: Any] in
                 var object = SimulationJob.json(run.result.report, mode: run.mode, wallSeconds: run.wall, alignment: run.alignment)
                 object["label"] = run.label
                 object["ratio_to_first"] = ratio ?? NSNull()
                 object["weight_aware_optimal_seconds"] = weightAware
-                object["fraction_of_weight_aware_optimal"] = weightAware / run.result.report.makespanSeconds
+                object["fraction_of_weight_aware_optimal"] = ofWeightAware(run.result.report) ?? NSNull()
                 return object
             })
         } else {
@@ -109,7 +113,7 @@ enum CompareCommand {
                     return [run.label, Output.count(Int(report.throughputTokensPerSecond.rounded())),
                             ratio.map { String(format: "%.3f", $0) } ?? "-",
                             report.fractionOfOptimal.map { String(format: "%.1f%%", $0 * 100) } ?? "-",
-                            report.makespanSeconds > 0 ? String(format: "%.1f%%", weightAware / report.makespanSeconds * 100) : "-",
+                            ofWeightAware(report).map { String(format: "%.1f%%", $0 * 100) } ?? "-",
                             String(format: "%.4f", report.prefixHitRatio), Output.duration(report.timePerOutputToken.p99),
                             Output.duration(report.iterationTime.p99),
                             Output.duration(report.makespanSeconds), Output.count(report.preemptions)]

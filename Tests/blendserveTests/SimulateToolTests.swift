@@ -102,6 +102,27 @@ final class SimulateToolTests: XCTestCase {
         }
         // Overlapping compute and memory can only help: the sequential run of a policy is slower.
         XCTAssertGreaterThan(try XCTUnwrap(runs[1]["throughput_tokens_per_s"] as? Double), first)
+        for run in runs {
+            let weightAware = try XCTUnwrap(run["weight_aware_optimal_seconds"] as? Double)
+            let makespan = try XCTUnwrap(run["makespan_seconds"] as? Double)
+            XCTAssertEqual(try XCTUnwrap(run["fraction_of_weight_aware_optimal"] as? Double), weightAware / makespan, accuracy: 1e-12)
+        }
+    }
+
+    /// A workload whose every line is rejected runs nothing: the fractions of the optima are null,
+    /// not a division by a zero makespan that JSON cannot hold.
+    func testCompareJSONOfAWorkloadThatRunsNothing() throws {
+        let path = temporaryFile("compare-nothing.jsonl")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try #"{"id": "long", "prompt": [\#((1 ... 100).map(String.init).joined(separator: ", "))], "output_len": 5}"#
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let result = try run(["compare", path, "--policies", "fcfs", "--context", "50", "--json"])
+        XCTAssertEqual(result.status, 1, "a rejected line: \(result.stderr)")
+        XCTAssertTrue(result.stderr.contains("line 1: prompt has 100 tokens"), result.stderr)
+        let runs = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
+        XCTAssertEqual(runs.count, 1)
+        XCTAssertTrue(runs[0]["fraction_of_weight_aware_optimal"] is NSNull, "\(runs[0])")
+        XCTAssertTrue(runs[0]["fraction_of_optimal"] is NSNull, "\(runs[0])")
     }
 
     func testBadPoliciesAndModesAreUsageErrors() throws {
