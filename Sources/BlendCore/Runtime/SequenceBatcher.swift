@@ -28,8 +28,8 @@
 /// unless ``Options/incrementalPlans`` is off) the plans list only the sequences that change (see
 /// ``StepPlan``), and a step costs O(changes) instead of O(batch): a decoding sequence is touched
 /// only at the steps at which it needs a KV block, completes a block of reported tokens for the
-/// prefix cache, or reaches a count the policy asked to hear about (``notify(_:whenGenerated:)``), found in
-/// min-heaps keyed by step; its generated tokens are counted lazily from the step at which it was
+/// prefix cache, or reaches a count the policy asked to hear about (``notify(_:whenGenerated:)``), found
+/// by step (rings of per-step buckets); its generated tokens are counted lazily from the step at which it was
 /// last synced. The decisions are exactly those of full plans: when the running sequences want
 /// more tokens than the step's budget, the step walks the whole batch in admission order as a full
 /// plan would.
@@ -341,8 +341,15 @@ public struct SequenceBatcher: Sendable {
     /// token, or its remaining prompt capped by ``prefillBudget``.
     /// - Complexity: O(1).
     func runningCount(_ index: Int, budget: Int) -> Int {
-        let remaining = knownLength(index) - state[index].computed
-        return remaining > 1 ? min(remaining, budget, prefillBudget) : min(remaining, budget)
+        stepCount(remaining: knownLength(index) - state[index].computed, budget: budget)
+    }
+
+    /// Tokens a sequence with `remaining` tokens not yet computed computes in this step within
+    /// `budget`: a single one (a decode) within the budget alone, more (prompt) also within
+    /// ``prefillBudget``.
+    /// - Complexity: O(1).
+    func stepCount(remaining: Int, budget: Int) -> Int {
+        remaining > 1 ? min(remaining, budget, prefillBudget) : min(remaining, budget)
     }
 
     /// Appends the `newBlocks` (available) that `count` tokens of running `request` need and
@@ -392,7 +399,7 @@ public struct SequenceBatcher: Sendable {
             kv.release(request)
             return .noBudget
         }
-        let count = remaining > 1 ? min(remaining, tokenBudget, prefillBudget) : min(remaining, tokenBudget)
+        let count = stepCount(remaining: remaining, budget: tokenBudget)
         guard kv.grow(request, toCover: admitted.cachedTokens + count) != nil else {
             kv.release(request)
             return .noMemory
@@ -610,7 +617,7 @@ struct SequenceState: Sendable {
     var limit: Int
     /// Blocks of its table the engine has been sent.
     var sentBlocks = 0
-    /// The key of its live entry in the due, span and watch heaps (`Int.max`: none).
+    /// The key of its live entry among the due, span and notification events (`Int.max`: none).
     var dueAt = Int.max, spanEndAt = Int.max, watchAt = Int.max
     /// The generated count ``SequenceBatcher/notify(_:whenGenerated:)`` asked about (`Int.max`: none).
     var watchCount = Int.max
