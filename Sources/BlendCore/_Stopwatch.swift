@@ -1,13 +1,13 @@
 /// Measures elapsed wall time in seconds with the monotonic clock.
-struct Stopwatch {
+package struct Stopwatch {
     private let clock = ContinuousClock()
     private var start: ContinuousClock.Instant
 
     /// Starts measuring now.
-    init() { start = clock.now }
+    package init() { start = clock.now }
 
     /// Seconds since the start or the previous lap, and restarts.
-    mutating func lap() -> Double {
+    package mutating func lap() -> Double {
         let now = clock.now
         let elapsed = now - start
         start = now

@@ -435,11 +435,8 @@ public struct BlendServeScheduler: BatchScheduler {
     /// Estimates output lengths from the sample, plans the scan order of the requests not yet
     /// taken and sets up the dual scanner (again, when the last provisional sample finishes).
     private mutating func startBlending() {
-        let start = ContinuousClock.now
-        defer {
-            let elapsed = ContinuousClock.now - start
-            planningSeconds += elapsed.seconds
-        }
+        var stopwatch = Stopwatch()
+        defer { planningSeconds += stopwatch.lap() }
         let lengths = estimator.estimates()
         let aggregates = TreeAggregates(tree: tree, outputLengths: lengths, costModel: costModel)
         let plan = ScanPlanner.plan(tree: &tree, aggregates: aggregates,
@@ -497,9 +494,7 @@ public struct BlendServeScheduler: BatchScheduler {
                     break admission
                 }
                 let estimate = estimator.estimate(Int(request))
-                let prompt = Double(batcher.workload.promptLength(Int(request)))
-                let footprint = (prompt + Double(estimate) / 2) * kvBytesPerToken
-                let peak = (prompt + Double(estimate)) * kvBytesPerToken
+                let (footprint, peak) = kvFootprints(request, estimate: estimate)
                 let fillsUp = (side == .right && (rampingUp ? sideUse[index] + footprint : sidePeak[index] + peak) <= limits[index]) || batcher.running.isEmpty
                 let paced = credit[index] > 0 && sideUse[index] + footprint <= limits[index]
                 guard fillsUp || paced else { break admission }
@@ -624,9 +619,7 @@ public struct BlendServeScheduler: BatchScheduler {
         let generated = batcher.generatedTokens(request)
         let limit = batcher.workload.maxNewTokens[index]
         let estimate = OutputLengthEstimator.corrected(generated: generated, maxNewTokens: limit >= 0 ? Int(limit) : nil)
-        let prompt = Double(batcher.workload.promptLength(index))
-        let footprint = (prompt + Double(estimate) / 2) * kvBytesPerToken
-        let peak = (prompt + Double(estimate)) * kvBytesPerToken
+        let (footprint, peak) = kvFootprints(request, estimate: estimate)
         let side = Int(state[index].side)
         sideUse[side] -= state[index].footprint
         sidePeak[side] -= state[index].peak
@@ -638,6 +631,14 @@ public struct BlendServeScheduler: BatchScheduler {
         expectEnd(request, afterSteps: estimate - generated)
         sideUse[Side.right.rawValue] += footprint
         sidePeak[Side.right.rawValue] += peak
+    }
+
+    /// The KV bytes `request` holds on average over its life, `(p + d/2)·kvBytesPerToken`, and at
+    /// its end, `(p + d)·kvBytesPerToken`, for an output of `estimate` tokens `d`.
+    /// - Complexity: O(1).
+    private func kvFootprints(_ request: Int32, estimate: Int) -> (average: Double, peak: Double) {
+        let prompt = Double(batcher.workload.promptLength(Int(request)))
+        return ((prompt + Double(estimate) / 2) * kvBytesPerToken, (prompt + Double(estimate)) * kvBytesPerToken)
     }
 
     /// Marks `request` taken by the fill or the scan (admitted or rejected).
@@ -684,11 +685,10 @@ public struct BlendServeScheduler: BatchScheduler {
     @discardableResult
     private mutating func onBatcher<T>(_ body: (inout SequenceBatcher) -> T) -> T {
         guard measuresBatcherTime else { return body(&batcher) }
-        let start = ContinuousClock.now
+        var stopwatch = Stopwatch()
         let result = body(&batcher)
-        let elapsed = ContinuousClock.now - start
+        batcherSeconds += stopwatch.lap()
         batcherCalls += 1
-        batcherSeconds += elapsed.seconds
         return result
     }
 }
